@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The CLI's table of contents. Each command is `int cmd_X(int argc, char **argv)`
+ * where argv[0] is the command word; it returns a sysexits code.
+ * Errors are printed with cli_err() as one line "mpsteer: ..." naming the bad input.
+ */
+#ifndef MPS_CLI_H
+#define MPS_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <sysexits.h>
+
+struct cli_opts {
+	bool json;    /* -j */
+	bool pretty;  /* -p: indented JSON */
+	bool numeric; /* -n: no name resolution */
+	int verbose;  /* -v */
+	bool direct;  /* --direct: never talk to the daemon */
+};
+extern struct cli_opts cli;
+
+__attribute__((format(printf, 1, 2))) void cli_err(const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void cli_warn(const char *fmt, ...);
+/* Maps a -errno from the library to a sysexits code. */
+int cli_exit_code(int err);
+/* true when argv[i] is one of "help", "-h", "--help". */
+bool cli_is_help(const char *s);
+
+int cmd_conns(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_primary(int argc, char **argv);
+int cmd_subflow(int argc, char **argv);
+int cmd_announce(int argc, char **argv);
+int cmd_remove(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_systemd(int argc, char **argv);
+
+#endif
