@@ -112,6 +112,15 @@ static int done_cb(const struct nlmsghdr *nlh, void *data)
 
 		if (e < 0) {
 			t->err = e;
+			/* Dumps carry their extended ACK after the error code. */
+			if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
+			    nlh->nlmsg_len > mnl_nlmsg_size(sizeof(int))) {
+				const char *msg = NULL;
+
+				mnl_attr_parse(nlh, sizeof(int), ext_ack_attr_cb, &msg);
+				if (msg)
+					snprintf(t->nl->errmsg, sizeof(t->nl->errmsg), "%s", msg);
+			}
 			return MNL_CB_ERROR;
 		}
 	}

@@ -38,4 +38,16 @@ int cmd_status(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_systemd(int argc, char **argv);
 
+
+
+#include <jansson.h>
+#include <stdint.h>
+/*
+ * The daemon of this namespace, when one runs (src/mpsteer/daemon.c).
+ * daemon_call returns the reply object (owned by the caller) or NULL with
+ * *err = -errno (-ENOENT / -ECONNREFUSED: no daemon). It consumes req.
+ */
+json_t *daemon_call(json_t *req, int *err);
+/* The daemon's view of one connection from a "conns" reply, or NULL. Borrowed. */
+json_t *daemon_conn(json_t *conns_reply, uint32_t token);
 #endif

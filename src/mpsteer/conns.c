@@ -1,3 +1,169 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * mpsteer conns: every MPTCP connection of the namespace with its subflows.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "cli.h"
-int cmd_conns(int argc, char **argv) { cli_err("conns: not yet"); return EX_UNAVAILABLE; }
+#include "mpsteer/diag.h"
+#include "mpsteer/proc.h"
+#include "mpsteer/steer.h"
+#include "out.h"
+
+static json_t *subflow_json(const struct mps_subflow *sf)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "local", out_addr(&sf->local));
+	json_object_set_new(j, "remote", out_addr(&sf->remote));
+	json_object_set_new(j, "ifname", sf->ifname[0] ? json_string(sf->ifname) : json_null());
+	json_object_set_new(j, "ifindex", json_integer(sf->ifindex));
+	json_object_set_new(j, "state", json_string(mps_tcp_state_name(sf->state)));
+	json_object_set_new(j, "loc_id", json_integer(sf->loc_id));
+	json_object_set_new(j, "rem_id", json_integer(sf->rem_id));
+	json_object_set_new(j, "backup_local", json_boolean(sf->backup_local));
+	json_object_set_new(j, "backup_peer", json_boolean(sf->backup_peer));
+	json_object_set_new(j, "join", json_boolean(sf->flags & (MPS_SF_JOIN_LOC | MPS_SF_JOIN_REM)));
+	json_object_set_new(j, "fully_established", json_boolean(sf->flags & MPS_SF_FULLY_ESTABLISHED));
+	json_object_set_new(j, "rtt_us", json_integer(sf->rtt_us));
+	json_object_set_new(j, "cwnd", json_integer(sf->cwnd));
+	json_object_set_new(j, "bytes_sent", json_integer((json_int_t)sf->bytes_sent));
+	json_object_set_new(j, "bytes_acked", json_integer((json_int_t)sf->bytes_acked));
+	json_object_set_new(j, "bytes_received", json_integer((json_int_t)sf->bytes_received));
+	json_object_set_new(j, "bytes_retrans", json_integer((json_int_t)sf->bytes_retrans));
+	json_object_set_new(j, "delivery_rate", json_integer((json_int_t)sf->delivery_rate));
+	return j;
+}
+
+static void daemon_fields(json_t *j, json_t *dconns, uint32_t token)
+{
+	json_t *d = dconns ? daemon_conn(dconns, token) : NULL;
+
+	json_object_set_new(j, "managed", json_boolean(d != NULL));
+	json_object_set(j, "policy", d && json_object_get(d, "policy") ? json_object_get(d, "policy")
+								     : json_null());
+	json_object_set(j, "override",
+			d && json_object_get(d, "override") ? json_object_get(d, "override")
+							    : json_null());
+}
+
+static json_t *conn_json(const struct mps_conn *c, json_t *dconns)
+{
+	json_t *j = json_object(), *subs = json_array();
+	size_t i;
+
+	json_object_set_new(j, "token", json_integer(c->token));
+	json_object_set_new(j, "local", out_addr(&c->local));
+	json_object_set_new(j, "remote", out_addr(&c->remote));
+	json_object_set_new(j, "state", json_string(mps_tcp_state_name(c->state)));
+	json_object_set_new(j, "pid", c->pid ? json_integer(c->pid) : json_null());
+	json_object_set_new(j, "comm", c->comm[0] ? json_string(c->comm) : json_null());
+	json_object_set_new(j, "fallback", json_boolean(c->fallback));
+	json_object_set_new(j, "bytes_sent", json_integer((json_int_t)c->bytes_sent));
+	json_object_set_new(j, "bytes_received", json_integer((json_int_t)c->bytes_received));
+	json_object_set_new(j, "bytes_acked", json_integer((json_int_t)c->bytes_acked));
+	json_object_set_new(j, "bytes_retrans", json_integer((json_int_t)c->bytes_retrans));
+	daemon_fields(j, dconns, c->token);
+	for (i = 0; i < c->n_subflows; i++)
+		json_array_append_new(subs, subflow_json(&c->subflows[i]));
+	json_object_set_new(j, "subflows", subs);
+	return j;
+}
+
+static void subflow_text(const struct mps_subflow *sf)
+{
+	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN], b1[16], b2[16];
+
+	printf("    %s -> %s dev %s id %u/%u %s", mps_addr_format(&sf->local, l, sizeof(l)),
+	       mps_addr_format(&sf->remote, r, sizeof(r)), sf->ifname[0] ? sf->ifname : "?",
+	       sf->loc_id, sf->rem_id, mps_tcp_state_name(sf->state));
+	if (sf->backup_local || sf->backup_peer)
+		printf(" backup(%s)", sf->backup_local && sf->backup_peer ? "both"
+				      : sf->backup_local		 ? "local"
+									 : "peer");
+	else
+		printf(" primary");
+	printf(" rtt %.2fms acked %s recv %s\n", sf->rtt_us / 1000.0,
+	       out_bytes(sf->bytes_acked, b1, sizeof(b1)),
+	       out_bytes(sf->bytes_received, b2, sizeof(b2)));
+}
+
+static void conn_text(const struct mps_conn *c, json_t *dconns)
+{
+	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN], b1[16], b2[16], b3[16];
+	json_t *d = dconns ? daemon_conn(dconns, c->token) : NULL;
+	size_t i;
+
+	printf("token %u %s -> %s %s", c->token, mps_addr_format(&c->local, l, sizeof(l)),
+	       mps_addr_format(&c->remote, r, sizeof(r)), mps_tcp_state_name(c->state));
+	if (c->pid)
+		printf(" pid %d (%s)", (int)c->pid, c->comm);
+	if (c->fallback)
+		printf(" FALLBACK-TO-TCP");
+	printf("\n    sent %s recv %s acked %s", out_bytes(c->bytes_sent, b1, sizeof(b1)),
+	       out_bytes(c->bytes_received, b2, sizeof(b2)),
+	       out_bytes(c->bytes_acked, b3, sizeof(b3)));
+	if (d) {
+		json_t *pol = json_object_get(d, "policy"), *ov = json_object_get(d, "override");
+
+		printf(" managed policy %s", json_is_string(pol) ? json_string_value(pol) : "-");
+		if (json_is_string(ov))
+			printf(" override via %s", json_string_value(ov));
+	}
+	printf("\n");
+	for (i = 0; i < c->n_subflows; i++)
+		subflow_text(&c->subflows[i]);
+}
+
+int cmd_conns(int argc, char **argv)
+{
+	struct mps_selector sel;
+	struct mps_snapshot *snap = NULL;
+	json_t *arr = NULL, *dconns = NULL;
+	bool filter = false;
+	char err[256];
+	size_t i;
+	int ret, derr;
+
+	if (argc == 2 && cli_is_help(argv[1])) {
+		printf("Usage: mpsteer [-j] conns [token T | pid P | peer ADDR[:PORT]]\n");
+		return EX_OK;
+	}
+	if (argc == 3) {
+		if (mps_selector_parse(argv[1], argv[2], &sel, err, sizeof(err))) {
+			cli_err("%s", err);
+			return EX_USAGE;
+		}
+		filter = true;
+	} else if (argc != 1) {
+		cli_err("conns takes at most one selector: token T | pid P | peer ADDR[:PORT]");
+		return EX_USAGE;
+	}
+	ret = mps_snapshot_new(MPS_SNAP_OWNERS, &snap);
+	if (ret) {
+		cli_err("cannot list MPTCP connections: %s%s", strerror(-ret),
+			ret == -EINVAL || ret == -ENOENT ? " (is MPTCP built into this kernel?)" : "");
+		return cli_exit_code(ret);
+	}
+	if (!cli.direct)
+		dconns = daemon_call(json_pack("{s:i,s:s}", "v", 1, "cmd", "conns"), &derr);
+	if (cli.json)
+		arr = json_array();
+	for (i = 0; i < snap->n_conns; i++) {
+		const struct mps_conn *c = &snap->conns[i];
+
+		if (filter && !mps_selector_match(&sel, c, NULL))
+			continue;
+		if (arr)
+			json_array_append_new(arr, conn_json(c, dconns));
+		else
+			conn_text(c, dconns);
+	}
+	if (arr)
+		out_json(arr);
+	json_decref(dconns);
+	mps_snapshot_free(snap);
+	return EX_OK;
+}
