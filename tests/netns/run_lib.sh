@@ -1,0 +1,68 @@
+# shellcheck shell=bash
+# Helpers of the run_*.sh tests (`mpsteer run`), on top of lib.sh. Source after lib.sh and
+# netns_init.
+#
+#   run_progs              sets TP (dynamic C), TPS (static C), GOC (Go, or empty), PYC
+#   run_topology           two namespaces CLI and SRV joined by one veth pair (see diagram
+#                          in each test); SRV4/SRV6 are the server's addresses
+#   mptcp_counter NS NAME  a MPTcpExt counter of /proc/net/netstat in NS
+#   proto_of FILE TAG      the proto=N a test program printed for TAG (main/thread/child/...)
+#   sha FILE               sha256 of FILE
+
+PROGS_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../progs" && pwd)
+
+# Programs built by meson (tests/progs) when there, otherwise compiled here.
+run_progs() {
+	if [ -n "${BUILDDIR:-}" ] && [ -x "$BUILDDIR/tests/progs/mps-testprog-static" ]; then
+		TP=$BUILDDIR/tests/progs/mps-testprog
+		TPS=$BUILDDIR/tests/progs/mps-testprog-static
+	else
+		command -v cc >/dev/null || skip "no C compiler to build the test programs"
+		TP=$TMP/mps-testprog
+		TPS=$TMP/mps-testprog-static
+		cc -O2 -pthread -o "$TP" "$PROGS_SRC/mps_testprog.c" || fail "cannot build $TP"
+		cc -O2 -static -pthread -o "$TPS" "$PROGS_SRC/mps_testprog.c" ||
+			fail "cannot build a static program (libc6-dev has libc.a)"
+	fi
+	GOC=
+	if command -v go >/dev/null; then
+		GOC=$TMP/goclient
+		# CGO_ENABLED=0: a pure-Go static binary, the kind LD_PRELOAD never reaches.
+		(cd "$TMP" && CGO_ENABLED=0 GOCACHE=$TMP/gocache GOPATH=$TMP/gopath GOFLAGS=-mod=mod \
+			go build -o "$GOC" "$PROGS_SRC/goclient.go") || fail "cannot build the Go client"
+	else
+		log "NOTE: golang-go is not installed: the Go client is not covered"
+	fi
+	PYC=$PROGS_SRC/pyclient.py
+	command -v python3 >/dev/null || fail "python3 missing"
+}
+
+#   CLI                                SRV
+#   c0 10.77.1.1/24  <--- veth --->    s0 10.77.1.2/24
+#      fd00:77::1/64                      fd00:77::2/64
+run_topology() {
+	CLI=$(ns_new mps-runc)
+	SRV=$(ns_new mps-runs)
+	link_pair "$CLI" c0 10.77.1.1/24 "$SRV" s0 10.77.1.2/24 fd00:77::1/64 fd00:77::2/64
+	SRV4=10.77.1.2
+	SRV6=fd00:77::2
+}
+
+mptcp_counter() {
+	ip netns exec "$1" awk -v name="$2" '
+		$1 == "MPTcpExt:" && !hdr { for (i = 2; i <= NF; i++) col[$i] = i; hdr = 1; next }
+		$1 == "MPTcpExt:" && hdr { print (name in col) ? $col[name] : 0 }' /proc/net/netstat
+}
+
+proto_of() {
+	awk -v tag="$2" '$1 == tag { sub("proto=", "", $2); print $2; exit }' "$1"
+}
+
+sha() {
+	sha256sum "$1" | cut -d' ' -f1
+}
+
+# listening NS PORT: a listener on PORT exists in NS.
+listening() {
+	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .
+}
