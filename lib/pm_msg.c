@@ -146,7 +146,9 @@ struct nlmsghdr *mps_pm_msg_new(void *buf, uint16_t family_id, uint8_t cmd, uint
 	struct nlmsghdr *nlh;
 	struct genlmsghdr *genl;
 
-	memset(buf, 0, MNL_NLMSG_HDRLEN + GENL_HDRLEN);
+	/* libmnl 1.0.4 does not clear attribute padding: without this the
+	 * bytes sent would depend on what the buffer held before. */
+	memset(buf, 0, (size_t)MNL_SOCKET_BUFFER_SIZE);
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = family_id;
 	nlh->nlmsg_flags = NLM_F_REQUEST | nlflags;
