@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The config file: INI sections [daemon] [client] [server] [interfaces]
+ * [links] [routing] (see mpsteerd.conf(5)). Parsing is pure: it fills a
+ * struct mpsd_config and names the first bad line as "file:line: ...".
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <grp.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "mpsteerd.h"
+
+static const char *const default_deny[] = { "lo", "docker*", "br-*", "virbr*", "veth*" };
+
+void mpsd_config_defaults(struct mpsd_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->pm_mode = MPSD_PM_SET;
+	c->log_level = MPSD_LOG_INFO;
+	c->reconcile_s = MPSD_RECONCILE_S;
+	c->client.kind = MPSD_POL_PER_IFACE;
+	c->server.kind = MPSD_POL_NONE;
+	c->max_subflows = MPSD_MAX_SUBFLOWS;
+	c->deny_join_id0_honour = true;
+	for (size_t i = 0; i < sizeof(default_deny) / sizeof(default_deny[0]); i++)
+		snprintf(c->deny.m[c->deny.n++].glob, sizeof(c->deny.m[0].glob), "%s",
+			 default_deny[i]);
+	c->link_down = MPSD_LD_CLOSE;
+	c->retry_base_ms = MPSD_RETRY_BASE_MS;
+	c->retry_max_ms = MPSD_RETRY_MAX_MS;
+	c->retry_limit = MPSD_RETRY_LIMIT;
+	c->flap_base_ms = MPSD_FLAP_BASE_MS;
+	c->flap_max_ms = MPSD_FLAP_MAX_MS;
+	c->table_base = MPSD_TABLE_BASE;
+	c->rule_prio = MPSD_RULE_PRIO;
+}
+
+const char *mpsd_policy_format(const struct mpsd_policy *p, char *buf, size_t len)
+{
+	switch (p->kind) {
+	case MPSD_POL_PER_IFACE:
+		snprintf(buf, len, "per-interface");
+		break;
+	case MPSD_POL_FULLMESH:
+		snprintf(buf, len, "fullmesh");
+		break;
+	case MPSD_POL_NDIFFPORTS:
+		snprintf(buf, len, "ndiffports %u", p->n);
+		break;
+	default:
+		snprintf(buf, len, "none");
+		break;
+	}
+	return buf;
+}
+
+static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || v < min || v > max)
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+int mpsd_policy_parse(const char *s, struct mpsd_policy *out)
+{
+	if (!strcmp(s, "none")) {
+		*out = (struct mpsd_policy){ .kind = MPSD_POL_NONE };
+	} else if (!strcmp(s, "per-interface")) {
+		*out = (struct mpsd_policy){ .kind = MPSD_POL_PER_IFACE };
+	} else if (!strcmp(s, "fullmesh")) {
+		*out = (struct mpsd_policy){ .kind = MPSD_POL_FULLMESH };
+	} else if (!strncmp(s, "ndiffports", 10) && (s[10] == ' ' || s[10] == '\t')) {
+		unsigned n;
+
+		s += 11;
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (parse_uint(s, 1, 64, &n))
+			return -EINVAL;
+		*out = (struct mpsd_policy){ .kind = MPSD_POL_NDIFFPORTS, .n = n };
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+	if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1") ||
+	    !strcasecmp(s, "on"))
+		*out = true;
+	else if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcmp(s, "0") ||
+		 !strcasecmp(s, "off"))
+		*out = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* "10.0.0.0/8", "2001:db8::/32", "10.1.2.3" (a host); else an interface glob. */
+static int parse_match(const char *s, struct mpsd_match *m)
+{
+	char buf[INET6_ADDRSTRLEN + 8], *slash;
+	unsigned plen;
+
+	memset(m, 0, sizeof(*m));
+	if (strlen(s) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, s);
+	slash = strchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (mps_addr_parse(buf, false, &m->prefix) == 0) {
+		unsigned max = m->prefix.family == AF_INET ? 32 : 128;
+
+		if (slash && parse_uint(slash + 1, 0, max, &plen))
+			return -EINVAL;
+		m->is_prefix = true;
+		m->plen = (uint8_t)(slash ? plen : max);
+		return 0;
+	}
+	if (slash || strlen(s) >= IF_NAMESIZE + 4 || !*s)
+		return -EINVAL;
+	snprintf(m->glob, sizeof(m->glob), "%s", s);
+	return 0;
+}
+
+bool mpsd_prefix_contains(const struct mps_addr *prefix, uint8_t plen, const struct mps_addr *a)
+{
+	const uint8_t *p, *q;
+	size_t full;
+
+	if (!a || prefix->family != a->family)
+		return false;
+	p = (const uint8_t *)&prefix->v4;
+	q = (const uint8_t *)&a->v4;
+	full = plen / 8;
+	if (memcmp(p, q, full))
+		return false;
+	if (plen % 8) {
+		uint8_t mask = (uint8_t)(0xff << (8 - plen % 8));
+
+		return (p[full] & mask) == (q[full] & mask);
+	}
+	return true;
+}
+
+bool mpsd_matchlist_hit(const struct mpsd_matchlist *l, const char *ifname,
+			const struct mps_addr *addr)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct mpsd_match *m = &l->m[i];
+
+		if (m->is_prefix ? mpsd_prefix_contains(&m->prefix, m->plen, addr)
+				 : (ifname && fnmatch(m->glob, ifname, 0) == 0))
+			return true;
+	}
+	return false;
+}
+
+bool mpsd_config_iface_allowed(const struct mpsd_config *c, const char *ifname, const char *kind)
+{
+	/* An explicit allow beats the deny list: that is how veth test rigs opt in. */
+	if (c->allow.n)
+		return mpsd_matchlist_hit(&c->allow, ifname, NULL);
+	return !mpsd_matchlist_hit(&c->deny, ifname, NULL);
+}
+
+/* ---- the inih handler ---- */
+
+struct load_ctx {
+	struct mpsd_config *c;
+	char msg[200];      /* first semantic error, without "file:line: " */
+	bool deny_seen;     /* first "deny" replaces the defaults, later ones append */
+};
+
+typedef int (*key_fn)(struct load_ctx *x, const char *key, const char *val);
+
+/* Splits a list on spaces and commas; calls fn per word. */
+static int each_word(const char *val, int (*fn)(struct load_ctx *, const char *, void *),
+		     struct load_ctx *x, void *arg)
+{
+	char buf[1024], *save = NULL, *w;
+	int err;
+
+	if (strlen(val) >= sizeof(buf))
+		return -EINVAL;
+	strcpy(buf, val);
+	for (w = strtok_r(buf, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+		err = fn(x, w, arg);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int add_match(struct load_ctx *x, const char *w, void *arg)
+{
+	struct mpsd_matchlist *l = arg;
+
+	if (l->n >= MPSD_MAX_PATTERNS) {
+		snprintf(x->msg, sizeof(x->msg), "too many entries (at most %d)", MPSD_MAX_PATTERNS);
+		return -E2BIG;
+	}
+	if (parse_match(w, &l->m[l->n])) {
+		snprintf(x->msg, sizeof(x->msg), "bad value '%s' (not an interface name, glob or "
+			 "address prefix)", w);
+		return -EINVAL;
+	}
+	l->n++;
+	return 0;
+}
+
+static int add_announce(struct load_ctx *x, const char *w, void *arg)
+{
+	struct mpsd_config *c = x->c;
+	struct mpsd_announce *a;
+
+	if (c->n_announce >= MPSD_MAX_ANNOUNCE) {
+		snprintf(x->msg, sizeof(x->msg), "too many announce entries (at most %d)",
+			 MPSD_MAX_ANNOUNCE);
+		return -E2BIG;
+	}
+	a = &c->announce[c->n_announce];
+	memset(a, 0, sizeof(*a));
+	if (mps_addr_parse(w, true, &a->addr) == 0) {
+		c->n_announce++;
+		return 0;
+	}
+	if (strlen(w) >= IF_NAMESIZE || strpbrk(w, ":/[]*?")) {
+		snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key 'announce' (not an "
+			 "address[:port] or interface name)", w);
+		return -EINVAL;
+	}
+	a->is_iface = true;
+	snprintf(a->ifname, sizeof(a->ifname), "%s", w);
+	c->n_announce++;
+	return 0;
+}
+
+#define BAD(x, key, val) \
+	(snprintf((x)->msg, sizeof((x)->msg), "bad value '%s' for key '%s'", (val), (key)), -EINVAL)
+
+static int set_uint(struct load_ctx *x, const char *key, const char *val, unsigned min,
+		    unsigned max, unsigned *out)
+{
+	if (parse_uint(val, min, max, out))
+		return snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key '%s' (%u..%u)", val,
+				key, min, max), -EINVAL;
+	return 0;
+}
+
+static int sec_daemon(struct load_ctx *x, const char *key, const char *val)
+{
+	struct mpsd_config *c = x->c;
+	int lvl;
+
+	if (!strcmp(key, "path_manager")) {
+		if (!strcmp(val, "set"))
+			c->pm_mode = MPSD_PM_SET;
+		else if (!strcmp(val, "check"))
+			c->pm_mode = MPSD_PM_CHECK;
+		else
+			return BAD(x, key, val);
+	} else if (!strcmp(key, "log_level")) {
+		lvl = log_level_parse(val);
+		if (lvl < 0)
+			return BAD(x, key, val);
+		c->log_level = lvl;
+	} else if (!strcmp(key, "control_group")) {
+		struct group *g = getgrnam(val);
+
+		if (!g)
+			return snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key '%s' (no such "
+					"group)", val, key), -EINVAL;
+		snprintf(c->group, sizeof(c->group), "%s", val);
+		c->gid = g->gr_gid;
+		c->has_group = true;
+	} else if (!strcmp(key, "reconcile_interval")) {
+		return set_uint(x, key, val, 1, 3600, &c->reconcile_s);
+	} else if (!strcmp(key, "max_subflows")) {
+		return set_uint(x, key, val, 1, 64, &c->max_subflows);
+	} else {
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int sec_client(struct load_ctx *x, const char *key, const char *val)
+{
+	if (strcmp(key, "policy"))
+		return -ENOENT;
+	if (mpsd_policy_parse(val, &x->c->client))
+		return BAD(x, key, val);
+	return 0;
+}
+
+static int sec_server(struct load_ctx *x, const char *key, const char *val)
+{
+	if (!strcmp(key, "policy")) {
+		if (mpsd_policy_parse(val, &x->c->server))
+			return BAD(x, key, val);
+		return 0;
+	}
+	if (!strcmp(key, "announce"))
+		return each_word(val, add_announce, x, NULL);
+	return -ENOENT;
+}
+
+static int sec_interfaces(struct load_ctx *x, const char *key, const char *val)
+{
+	struct mpsd_config *c = x->c;
+
+	if (!strcmp(key, "allow"))
+		return each_word(val, add_match, x, &c->allow);
+	if (!strcmp(key, "deny")) {
+		if (!x->deny_seen)
+			c->deny.n = 0;
+		x->deny_seen = true;
+		return each_word(val, add_match, x, &c->deny);
+	}
+	if (!strcmp(key, "backup"))
+		return each_word(val, add_match, x, &c->backup);
+	return -ENOENT;
+}
+
+static int sec_links(struct load_ctx *x, const char *key, const char *val)
+{
+	struct mpsd_config *c = x->c;
+
+	if (!strcmp(key, "on_down")) {
+		if (!strcmp(val, "close"))
+			c->link_down = MPSD_LD_CLOSE;
+		else if (!strcmp(val, "backup"))
+			c->link_down = MPSD_LD_BACKUP;
+		else
+			return BAD(x, key, val);
+		return 0;
+	}
+	if (!strcmp(key, "retry_base_ms"))
+		return set_uint(x, key, val, 10, 600000, &c->retry_base_ms);
+	if (!strcmp(key, "retry_max_ms"))
+		return set_uint(x, key, val, 10, 3600000, &c->retry_max_ms);
+	if (!strcmp(key, "retry_limit"))
+		return set_uint(x, key, val, 0, 1000, &c->retry_limit);
+	if (!strcmp(key, "flap_base_ms"))
+		return set_uint(x, key, val, 0, 600000, &c->flap_base_ms);
+	if (!strcmp(key, "flap_max_ms"))
+		return set_uint(x, key, val, 0, 3600000, &c->flap_max_ms);
+	return -ENOENT;
+}
+
+static int sec_routing(struct load_ctx *x, const char *key, const char *val)
+{
+	struct mpsd_config *c = x->c;
+	unsigned v;
+	int err;
+
+	if (!strcmp(key, "source_routing"))
+		return parse_bool(val, &c->source_routing) ? BAD(x, key, val) : 0;
+	if (!strcmp(key, "table_base")) {
+		/* Leaves room for ifindexes below the reserved tables 253..255. */
+		err = set_uint(x, key, val, 256, 0x7fffffff, &v);
+		c->table_base = v;
+		return err;
+	}
+	if (!strcmp(key, "rule_priority")) {
+		err = set_uint(x, key, val, 1, 32765, &v);
+		c->rule_prio = v;
+		return err;
+	}
+	return -ENOENT;
+}
+
+static const struct {
+	const char *name;
+	key_fn fn;
+} sections[] = {
+	{ "daemon", sec_daemon },   { "client", sec_client }, { "server", sec_server },
+	{ "interfaces", sec_interfaces }, { "links", sec_links }, { "routing", sec_routing },
+};
+
+static int handler(void *user, const char *section, const char *key, const char *val)
+{
+	struct load_ctx *x = user;
+	int err;
+
+	if (!key) /* a section header alone (INI_CALL_HANDLER_ON_NEW_SECTION builds) */
+		return 1;
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		if (strcmp(section, sections[i].name))
+			continue;
+		err = sections[i].fn(x, key, val);
+		if (err == -ENOENT && !x->msg[0])
+			snprintf(x->msg, sizeof(x->msg), "unknown key '%s' in section [%s]", key,
+				 section);
+		return err ? 0 : 1;
+	}
+	if (!x->msg[0])
+		snprintf(x->msg, sizeof(x->msg), "unknown section [%s]", section);
+	return 0;
+}
+
+static int finish(const char *name, int line, struct load_ctx *x, char *err, size_t errlen)
+{
+	struct mpsd_config *c = x->c;
+
+	if (line < 0)
+		return snprintf(err, errlen, "%s: cannot allocate memory", name), -ENOMEM;
+	if (line > 0) {
+		snprintf(err, errlen, "%s:%d: %s", name, line, x->msg[0] ? x->msg : "syntax error");
+		return -EINVAL;
+	}
+	if (c->retry_max_ms < c->retry_base_ms) {
+		snprintf(err, errlen, "%s: retry_max_ms (%u) is below retry_base_ms (%u)", name,
+			 c->retry_max_ms, c->retry_base_ms);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int mpsd_config_load(const char *path, struct mpsd_config *c, char *err, size_t errlen)
+{
+	struct load_ctx x = { .c = c };
+	FILE *f = fopen(path, "re");
+	int line;
+
+	if (!f) {
+		int e = -errno;
+
+		snprintf(err, errlen, "%s: %s", path, strerror(-e));
+		return e;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	line = ini_parse_file(f, handler, &x);
+	fclose(f);
+	return finish(path, line, &x, err, errlen);
+}
+
+int mpsd_config_load_string(const char *name, const char *text, struct mpsd_config *c, char *err,
+			    size_t errlen)
+{
+	struct load_ctx x = { .c = c };
+
+	return finish(name, ini_parse_string(text, handler, &x), &x, err, errlen);
+}

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The connection table: a hash by local token. Every connection the daemon
+ * knows lives here from its CREATED event (or adoption) until its CLOSED
+ * event (or until reconciliation finds it gone), and is then freed whole.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpsteerd.h"
+
+static struct mpsd_conn **buckets;
+static size_t n_buckets, n_conns;
+
+static size_t slot(uint32_t token, size_t n)
+{
+	/* Tokens are random already; the multiply spreads low-entropy test values. */
+	return (size_t)((token * 2654435761u) % n);
+}
+
+static int rehash(size_t n)
+{
+	struct mpsd_conn **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_buckets; i++) {
+		struct mpsd_conn *c = buckets[i], *next;
+
+		for (; c; c = next) {
+			next = c->hnext;
+			c->hnext = b[slot(c->token, n)];
+			b[slot(c->token, n)] = c;
+		}
+	}
+	free(buckets);
+	buckets = b;
+	n_buckets = n;
+	return 0;
+}
+
+static int grow(void)
+{
+	return rehash(n_buckets ? n_buckets * 2 : 256);
+}
+
+/* Shrinks after a burst so that memory returns to its starting level;
+ * the hysteresis (1/8 vs. full) keeps it from resizing back and forth. */
+static void maybe_shrink(void)
+{
+	size_t n = n_buckets;
+
+	if (n <= 256 || n_conns * 8 > n_buckets)
+		return;
+	while (n > 256 && n_conns * 2 < n / 2)
+		n /= 2;
+	rehash(n); /* on ENOMEM the old table stays */
+}
+
+struct mpsd_conn *conn_find(uint32_t token)
+{
+	if (!n_buckets)
+		return NULL;
+	for (struct mpsd_conn *c = buckets[slot(token, n_buckets)]; c; c = c->hnext)
+		if (c->token == token)
+			return c;
+	return NULL;
+}
+
+struct mpsd_conn *conn_new(uint32_t token)
+{
+	struct mpsd_conn *c;
+
+	if (n_conns >= n_buckets && grow())
+		return NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->token = token;
+	c->hnext = buckets[slot(token, n_buckets)];
+	buckets[slot(token, n_buckets)] = c;
+	n_conns++;
+	return c;
+}
+
+void conn_free(struct mpsd_conn *c)
+{
+	struct mpsd_conn **pp;
+
+	if (!c)
+		return;
+	timer_cancel(&c->timer);
+	for (pp = &buckets[slot(c->token, n_buckets)]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == c) {
+			*pp = c->hnext;
+			n_conns--;
+			break;
+		}
+	}
+	free(c->sf);
+	free(c);
+	maybe_shrink();
+}
+
+size_t conn_count(void)
+{
+	return n_conns;
+}
+
+void conn_foreach(conn_iter_cb cb, void *data)
+{
+	/* Collect first: cb may free connections (and shrink the table). */
+	struct mpsd_conn **all;
+	size_t n = 0;
+
+	if (!n_conns)
+		return;
+	all = malloc(n_conns * sizeof(*all));
+	if (!all)
+		return;
+	for (size_t i = 0; i < n_buckets; i++)
+		for (struct mpsd_conn *c = buckets[i]; c; c = c->hnext)
+			all[n++] = c;
+	for (size_t i = 0; i < n; i++)
+		cb(all[i], data);
+	free(all);
+}
+
+void conn_free_all(void)
+{
+	for (size_t i = 0; i < n_buckets; i++) {
+		struct mpsd_conn *c = buckets[i], *next;
+
+		for (; c; c = next) {
+			next = c->hnext;
+			timer_cancel(&c->timer);
+			free(c->sf);
+			free(c);
+		}
+	}
+	free(buckets);
+	buckets = NULL;
+	n_buckets = n_conns = 0;
+}
+
+struct mpsd_sf *conn_sf_add(struct mpsd_conn *c)
+{
+	if (c->n_sf == c->cap_sf) {
+		size_t n = c->cap_sf ? c->cap_sf * 2 : 4;
+		struct mpsd_sf *s = realloc(c->sf, n * sizeof(*s));
+
+		if (!s)
+			return NULL;
+		c->sf = s;
+		c->cap_sf = n;
+	}
+	memset(&c->sf[c->n_sf], 0, sizeof(c->sf[0]));
+	return &c->sf[c->n_sf++];
+}
+
+void conn_sf_del(struct mpsd_conn *c, struct mpsd_sf *sf)
+{
+	size_t i = (size_t)(sf - c->sf);
+
+	if (i >= c->n_sf)
+		return;
+	c->sf[i] = c->sf[--c->n_sf];
+}
+
+static bool port_ok(const struct mps_addr *want, const struct mps_addr *have)
+{
+	return !want->port || !have->port || want->port == have->port;
+}
+
+struct mpsd_sf *conn_sf_find(struct mpsd_conn *c, const struct mps_addr *local,
+			     const struct mps_addr *remote)
+{
+	for (size_t i = 0; i < c->n_sf; i++) {
+		struct mpsd_sf *s = &c->sf[i];
+
+		if (mps_addr_same_ip(&s->local, local) && mps_addr_same_ip(&s->remote, remote) &&
+		    port_ok(local, &s->local) && port_ok(remote, &s->remote))
+			return s;
+	}
+	return NULL;
+}
+
+void conn_local_id_note(struct mpsd_conn *c, const struct mps_addr *addr, uint8_t id)
+{
+	struct mps_addr a = *addr;
+
+	a.port = 0;
+	for (size_t i = 0; i < c->n_lids; i++)
+		if (mps_addr_same_ip(&c->lids[i].addr, &a))
+			return;
+	if (c->n_lids < sizeof(c->lids) / sizeof(c->lids[0]))
+		c->lids[c->n_lids++] = (struct mpsd_lid){ .addr = a, .id = id };
+}
+
+int conn_local_id(struct mpsd_conn *c, const struct mps_addr *addr)
+{
+	uint8_t used[32] = { 0 };
+
+	if (mps_addr_same_ip(addr, &c->local0))
+		return 0;
+	for (size_t i = 0; i < c->n_lids; i++) {
+		if (mps_addr_same_ip(&c->lids[i].addr, addr))
+			return c->lids[i].id;
+		used[c->lids[i].id / 8] |= (uint8_t)(1 << (c->lids[i].id % 8));
+	}
+	if (c->n_lids >= sizeof(c->lids) / sizeof(c->lids[0]))
+		return -ENOSPC;
+	for (int id = 1; id < 256; id++) {
+		if (!(used[id / 8] & (1 << (id % 8)))) {
+			conn_local_id_note(c, addr, (uint8_t)id);
+			return id;
+		}
+	}
+	return -ENOSPC;
+}
+
+struct mpsd_retry *conn_retry(struct mpsd_conn *c, const struct mps_addr *local,
+			      const struct mps_addr *remote, bool create)
+{
+	size_t n = sizeof(c->retry) / sizeof(c->retry[0]);
+
+	for (size_t i = 0; i < c->n_retry; i++)
+		if (mps_addr_same_ip(&c->retry[i].local, local) &&
+		    mps_addr_same_ip(&c->retry[i].remote, remote))
+			return &c->retry[i];
+	if (!create)
+		return NULL;
+	if (c->n_retry == n) /* forget the oldest path */
+		memmove(c->retry, c->retry + 1, (--c->n_retry) * sizeof(c->retry[0]));
+	c->retry[c->n_retry] = (struct mpsd_retry){ .local = *local, .remote = *remote };
+	return &c->retry[c->n_retry++];
+}
+
+const char *conn_policy_name(const struct mpsd_conn *c, char *buf, size_t len)
+{
+	if (c->unmanaged)
+		snprintf(buf, len, "unmanaged");
+	else
+		mpsd_policy_format(c->server_side ? &cfg.server : &cfg.client, buf, len);
+	return buf;
+}

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The control socket (protocol in src/common/ctl.h and mpsteerd(8)).
+ *
+ * Every client is non-blocking with bounded buffers: a request line longer
+ * than MPS_CTL_MAX_REQUEST gets an error and the connection is closed; while
+ * a reply is being written, no further request of that client is read.
+ * Anyone may read state; changes need root or the configured group,
+ * checked with SO_PEERCRED.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "ctl.h"
+#include "mpsteerd.h"
+
+struct client {
+	int fd;
+	struct ucred cred;
+	char *rbuf;
+	size_t rlen;
+	char *wbuf;
+	size_t wlen, woff;
+	bool closing; /* close once the reply is out */
+};
+
+static int lfd = -1;
+static char sock_path[108];
+static struct client *clients[MPSD_MAX_CLIENTS];
+
+static void client_free(struct client *cl)
+{
+	for (size_t i = 0; i < MPSD_MAX_CLIENTS; i++)
+		if (clients[i] == cl)
+			clients[i] = NULL;
+	loop_del(cl->fd);
+	close(cl->fd);
+	free(cl->rbuf);
+	free(cl->wbuf);
+	free(cl);
+}
+
+/* Supplementary groups are not in SO_PEERCRED: read them from /proc. */
+static bool pid_in_group(pid_t pid, gid_t gid)
+{
+	char path[64], line[512];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *p = line + 7, *end;
+
+		if (strncmp(line, "Groups:", 7))
+			continue;
+		for (;;) {
+			unsigned long g = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (g == gid)
+				found = true;
+			p = end;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static bool privileged(const struct client *cl)
+{
+	if (cl->cred.uid == 0)
+		return true;
+	if (!cfg.has_group)
+		return false;
+	return cl->cred.gid == cfg.gid || pid_in_group(cl->cred.pid, cfg.gid);
+}
+
+/* ---- requests ---- */
+
+static json_t *sf_json(const struct mpsd_sf *sf)
+{
+	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN];
+	const struct mpsd_iface *f = links_iface(sf->ifindex);
+
+	return json_pack("{s:s, s:s, s:s?, s:i, s:i, s:s, s:b, s:b, s:b}",
+			 "local", mps_addr_format(&sf->local, l, sizeof(l)),
+			 "remote", mps_addr_format(&sf->remote, r, sizeof(r)),
+			 "dev", f ? f->link.name : NULL,
+			 "loc_id", sf->loc_id, "rem_id", sf->rem_id,
+			 "state", sf->state == SF_PENDING ? "pending" : "established",
+			 "backup", sf->backup_local, "peer_backup", sf->backup_peer,
+			 "created_by_daemon", sf->ours);
+}
+
+static json_t *conn_json(const struct mpsd_conn *c)
+{
+	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN], pol[32];
+	json_t *sfs = json_array(), *j;
+
+	for (size_t i = 0; i < c->n_sf; i++)
+		json_array_append_new(sfs, sf_json(&c->sf[i]));
+	j = json_pack("{s:I, s:b, s:s, s:s?, s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:o}",
+		      "token", (json_int_t)c->token, "managed", !c->unmanaged,
+		      "policy", conn_policy_name(c, pol, sizeof(pol)),
+		      "override", c->has_override ? c->override : NULL,
+		      "side", c->server_side ? "server" : "client",
+		      "local", mps_addr_format(&c->local0, l, sizeof(l)),
+		      "remote", mps_addr_format(&c->remote0, r, sizeof(r)),
+		      "established", c->state == CONN_ESTABLISHED,
+		      "subflows_created", c->subflows_created,
+		      "subflows_failed", c->subflows_failed,
+		      "subflows_retried", c->subflows_retried, "subflows", sfs);
+	return j;
+}
+
+static void add_conn(struct mpsd_conn *c, void *data)
+{
+	json_array_append_new(data, conn_json(c));
+}
+
+/* "token" as a number, or a string "0x1a2b" / "6699". */
+static int get_token(json_t *req, uint32_t *token, char *err, size_t errlen)
+{
+	json_t *t = json_object_get(req, "token");
+	unsigned long long v;
+	char *end;
+
+	if (json_is_integer(t) && json_integer_value(t) >= 0 &&
+	    json_integer_value(t) <= UINT32_MAX) {
+		*token = (uint32_t)json_integer_value(t);
+		return 0;
+	}
+	if (json_is_string(t)) {
+		errno = 0;
+		v = strtoull(json_string_value(t), &end, 0);
+		if (!errno && !*end && end != json_string_value(t) && v <= UINT32_MAX) {
+			*token = (uint32_t)v;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "missing or bad \"token\" (a 32-bit number)");
+	return -EINVAL;
+}
+
+static json_t *req_conns(json_t *req, char *err, size_t errlen)
+{
+	json_t *arr = json_array();
+	uint32_t token;
+
+	if (json_object_get(req, "token")) {
+		struct mpsd_conn *c;
+
+		if (get_token(req, &token, err, errlen)) {
+			json_decref(arr);
+			return NULL;
+		}
+		c = conn_find(token);
+		if (c)
+			json_array_append_new(arr, conn_json(c));
+	} else {
+		conn_foreach(add_conn, arr);
+	}
+	return json_pack("{s:b, s:o}", "ok", 1, "conns", arr);
+}
+
+static json_t *req_status(json_t *req, char *err, size_t errlen)
+{
+	char cp[32], sp[32];
+
+	return json_pack("{s:b, s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 "ok", 1, "version", MPS_VERSION, "pid", (int)getpid(),
+			 "uptime_s", (json_int_t)((now_ms() - stats.start_ms) / 1000),
+			 "config", cfg.path[0] ? cfg.path : "(defaults)",
+			 "client_policy", mpsd_policy_format(&cfg.client, cp, sizeof(cp)),
+			 "server_policy", mpsd_policy_format(&cfg.server, sp, sizeof(sp)),
+			 "log_level", log_level_name(cfg.log_level),
+			 "connections", (json_int_t)conn_count(),
+			 "events", (json_int_t)stats.events,
+			 "resyncs", (json_int_t)stats.resyncs,
+			 "reconciles", (json_int_t)stats.reconciles,
+			 "adopted", (json_int_t)stats.adopted,
+			 "reaped", (json_int_t)stats.reaped,
+			 "subflows_created", (json_int_t)stats.subflows_created,
+			 "subflows_failed", (json_int_t)stats.subflows_failed,
+			 "subflows_retried", (json_int_t)stats.subflows_retried,
+			 "subflows_closed_link", (json_int_t)stats.subflows_closed_link,
+			 "demoted", (json_int_t)stats.demoted,
+			 "announced", (json_int_t)stats.announced,
+			 "overrides", (json_int_t)stats.overrides,
+			 "ctl_requests", (json_int_t)stats.ctl_requests);
+}
+
+static json_t *req_override_set(json_t *req, char *err, size_t errlen)
+{
+	json_t *via = json_object_get(req, "via");
+	uint32_t token;
+
+	if (get_token(req, &token, err, errlen))
+		return NULL;
+	if (!json_is_string(via)) {
+		snprintf(err, errlen, "missing \"via\" string (interface or address)");
+		return NULL;
+	}
+	if (pm_override_set(token, json_string_value(via), err, errlen))
+		return NULL;
+	return mps_ctl_ok_new();
+}
+
+static json_t *req_override_clear(json_t *req, char *err, size_t errlen)
+{
+	uint32_t token;
+
+	if (get_token(req, &token, err, errlen) || pm_override_clear(token, err, errlen))
+		return NULL;
+	return mps_ctl_ok_new();
+}
+
+static json_t *req_reload(json_t *req, char *err, size_t errlen)
+{
+	if (mpsd_reload(err, errlen))
+		return NULL;
+	return mps_ctl_ok_new();
+}
+
+static const struct {
+	const char *name;
+	json_t *(*fn)(json_t *req, char *err, size_t errlen);
+	bool changes; /* needs privilege */
+} requests[] = {
+	{ "status", req_status, false },
+	{ "conns", req_conns, false },
+	{ "override-set", req_override_set, true },
+	{ "override-clear", req_override_clear, true },
+	{ "reload", req_reload, true },
+};
+
+static json_t *dispatch(struct client *cl, const char *line, size_t len)
+{
+	char err[256] = "";
+	const char *cmd;
+	json_t *req, *rep = NULL;
+	size_t i;
+
+	if (mps_ctl_parse_request(line, len, &req, &cmd, err, sizeof(err)))
+		return mps_ctl_error_new(err);
+	for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
+		if (!strcmp(cmd, requests[i].name))
+			break;
+	if (i == sizeof(requests) / sizeof(requests[0])) {
+		snprintf(err, sizeof(err), "unknown command '%.64s'", cmd);
+	} else if (requests[i].changes && !privileged(cl)) {
+		snprintf(err, sizeof(err), "permission denied: '%s' needs root%s", cmd,
+			 cfg.has_group ? " or the control group" : "");
+		log_info("control: uid %u denied '%s'", (unsigned)cl->cred.uid, cmd);
+	} else {
+		rep = requests[i].fn(req, err, sizeof(err));
+		if (!rep && !err[0])
+			snprintf(err, sizeof(err), "out of memory");
+	}
+	json_decref(req);
+	return rep ? rep : mps_ctl_error_new(err);
+}
+
+/* ---- I/O ---- */
+
+static void client_io(int fd, uint32_t events, void *data);
+
+static void flush(struct client *cl)
+{
+	while (cl->woff < cl->wlen) {
+		ssize_t n = send(cl->fd, cl->wbuf + cl->woff, cl->wlen - cl->woff,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			cl->closing = true;
+			cl->wlen = cl->woff = 0;
+			return;
+		}
+		cl->woff += (size_t)n;
+	}
+	if (cl->woff == cl->wlen) {
+		free(cl->wbuf);
+		cl->wbuf = NULL;
+		cl->wlen = cl->woff = 0;
+	}
+	loop_mod(cl->fd, cl->wlen ? EPOLLOUT : EPOLLIN, cl);
+}
+
+static void queue_reply(struct client *cl, json_t *rep)
+{
+	char *s = rep ? json_dumps(rep, JSON_COMPACT) : NULL;
+	size_t len;
+
+	json_decref(rep);
+	if (!s) {
+		cl->closing = true;
+		return;
+	}
+	len = strlen(s);
+	cl->wbuf = s;
+	s[len] = '\n'; /* the NUL becomes the line end; wlen excludes nothing else */
+	cl->wlen = len + 1;
+	cl->woff = 0;
+	flush(cl);
+}
+
+static void error_and_close(struct client *cl, const char *msg)
+{
+	stats.ctl_errors++;
+	cl->closing = true;
+	queue_reply(cl, mps_ctl_error_new(msg));
+}
+
+/* Handles at most one complete line: the next waits until its reply is out. */
+static void process(struct client *cl)
+{
+	char *nl = memchr(cl->rbuf, '\n', cl->rlen);
+	size_t len;
+
+	if (!nl) {
+		if (cl->rlen >= MPS_CTL_MAX_REQUEST)
+			error_and_close(cl, "request too long");
+		return;
+	}
+	len = (size_t)(nl - cl->rbuf);
+	stats.ctl_requests++;
+	queue_reply(cl, dispatch(cl, cl->rbuf, len));
+	memmove(cl->rbuf, nl + 1, cl->rlen - len - 1);
+	cl->rlen -= len + 1;
+}
+
+static void drain(struct client *cl)
+{
+	while (!cl->wlen && !cl->closing && cl->rlen) {
+		size_t before = cl->rlen;
+
+		process(cl);
+		if (cl->rlen == before && !cl->wlen)
+			break; /* an incomplete line: wait for more */
+	}
+}
+
+static void client_io(int fd, uint32_t events, void *data)
+{
+	struct client *cl = data;
+	ssize_t n;
+
+	if (events & EPOLLOUT)
+		flush(cl);
+	if (!cl->wlen && !cl->closing && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+		n = recv(fd, cl->rbuf + cl->rlen, MPS_CTL_MAX_REQUEST - cl->rlen, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			return client_free(cl);
+		if (n > 0)
+			cl->rlen += (size_t)n;
+	}
+	drain(cl);
+	if (!cl->wlen && cl->closing)
+		client_free(cl);
+}
+
+static void on_accept(int fd, uint32_t events, void *data)
+{
+	struct client *cl;
+	socklen_t len;
+	int s, slot = -1;
+
+	s = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (s < 0)
+		return;
+	for (int i = 0; i < MPSD_MAX_CLIENTS && slot < 0; i++)
+		if (!clients[i])
+			slot = i;
+	cl = slot < 0 ? NULL : calloc(1, sizeof(*cl));
+	if (cl)
+		cl->rbuf = malloc(MPS_CTL_MAX_REQUEST);
+	if (!cl || !cl->rbuf) {
+		static const char busy[] = "{\"ok\":false,\"error\":\"too many clients\"}\n";
+
+		if (send(s, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			log_debug("control: %s", strerror(errno));
+		close(s);
+		if (cl)
+			free(cl);
+		return;
+	}
+	cl->fd = s;
+	len = sizeof(cl->cred);
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cl->cred, &len) < 0)
+		cl->cred.uid = (uid_t)-1; /* unknown: never privileged */
+	clients[slot] = cl;
+	if (loop_add(s, EPOLLIN, client_io, cl))
+		client_free(cl);
+}
+
+/* Another daemon of this namespace answers on the socket: refuse to start. */
+static bool socket_alive(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+
+	if (s < 0)
+		return false;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	ok = connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	close(s);
+	return ok;
+}
+
+int ctlsrv_init(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t old;
+	int err;
+
+	err = mps_ctl_path(sock_path, sizeof(sock_path));
+	if (err)
+		return err;
+	if (mkdir(mps_ctl_rundir(), 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (socket_alive(sock_path)) {
+		log_err("another mpsteerd answers on %s", sock_path);
+		sock_path[0] = '\0';
+		return -EADDRINUSE;
+	}
+	unlink(sock_path); /* stale, from a daemon that was killed */
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (lfd < 0)
+		return -errno;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
+	/* Everyone may connect and read; changes are checked per request. */
+	old = umask(0111);
+	err = bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ? -errno : 0;
+	umask(old);
+	if (!err && listen(lfd, 16) < 0)
+		err = -errno;
+	if (!err)
+		err = loop_add(lfd, EPOLLIN, on_accept, NULL);
+	if (!err)
+		log_info("control socket %s", sock_path);
+	return err;
+}
+
+void ctlsrv_fini(void)
+{
+	for (size_t i = 0; i < MPSD_MAX_CLIENTS; i++)
+		if (clients[i])
+			client_free(clients[i]);
+	if (lfd >= 0) {
+		loop_del(lfd);
+		close(lfd);
+		lfd = -1;
+	}
+	if (sock_path[0])
+		unlink(sock_path);
+}

@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mptcp_pm events -> connection state, and the reconciliation with sock_diag
+ * that adopts connections the daemon has not seen (start-up, lost events) and
+ * frees those whose CLOSED event never came.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "mpsteerd.h"
+
+static struct mps_pm *pm_ev;
+static uint64_t generation;
+
+static struct mpsd_conn *conn_from_event(const struct mps_event *ev)
+{
+	struct mpsd_conn *c = conn_find(ev->token);
+
+	if (!c) {
+		c = conn_new(ev->token);
+		if (!c) {
+			log_err("out of memory for token 0x%08x", ev->token);
+			return NULL;
+		}
+		c->state = CONN_CREATED;
+		c->created_ms = now_ms();
+	}
+	if (ev->has & MPS_EVH_SADDR) {
+		c->local0 = ev->saddr;
+		c->family = ev->saddr.family;
+	}
+	if (ev->has & MPS_EVH_DADDR)
+		c->remote0 = ev->daddr;
+	if (ev->has & MPS_EVH_FLAGS) {
+		c->server_side = ev->flags & MPS_EV_FLAG_SERVER_SIDE;
+		c->deny_join_id0 = ev->flags & MPS_EV_FLAG_DENY_JOIN_ID0;
+	}
+	if (ev->has & MPS_EVH_IF_IDX && ev->ifindex > 0)
+		c->ifindex0 = ev->ifindex;
+	else if (!c->ifindex0)
+		c->ifindex0 = links_ifindex_of(&c->local0);
+	return c;
+}
+
+static int sf_ifindex(const struct mps_event *ev)
+{
+	if (ev->has & MPS_EVH_IF_IDX && ev->ifindex > 0)
+		return ev->ifindex;
+	return links_ifindex_of(&ev->saddr);
+}
+
+/* The subflow of an event: exact ports, else one we created (no local port yet). */
+static struct mpsd_sf *event_sf(struct mpsd_conn *c, const struct mps_event *ev)
+{
+	struct mpsd_sf *sf = conn_sf_find(c, &ev->saddr, &ev->daddr);
+
+	if (sf && sf->local.port && sf->local.port != ev->saddr.port)
+		sf = NULL;
+	if (sf)
+		return sf;
+	for (size_t i = 0; i < c->n_sf; i++)
+		if (c->sf[i].state == SF_PENDING && !c->sf[i].local.port &&
+		    mps_addr_same_ip(&c->sf[i].local, &ev->saddr) &&
+		    mps_addr_same_ip(&c->sf[i].remote, &ev->daddr))
+			return &c->sf[i];
+	return NULL;
+}
+
+static void on_established(const struct mps_event *ev)
+{
+	struct mpsd_conn *c = conn_from_event(ev);
+	struct mpsd_sf *sf;
+
+	if (!c)
+		return;
+	c->state = CONN_ESTABLISHED;
+	conn_local_id_note(c, &c->local0, 0);
+	if (!conn_sf_find(c, &c->local0, &c->remote0)) {
+		sf = conn_sf_add(c);
+		if (sf) {
+			sf->state = SF_ESTABLISHED;
+			sf->local = c->local0;
+			sf->remote = c->remote0;
+			sf->ifindex = c->ifindex0;
+			sf->since_ms = now_ms();
+		}
+	}
+	pm_conn_update(c);
+	pm_apply_priorities(c);
+}
+
+static void on_announced(struct mpsd_conn *c, const struct mps_event *ev)
+{
+	size_t max = sizeof(c->remotes) / sizeof(c->remotes[0]);
+
+	for (size_t i = 0; i < c->n_remotes; i++) {
+		if (c->remote_ids[i] == ev->rem_id) {
+			c->remotes[i] = ev->daddr;
+			return pm_conn_update(c);
+		}
+	}
+	if (c->n_remotes == max)
+		return;
+	c->remotes[c->n_remotes] = ev->daddr;
+	c->remote_ids[c->n_remotes++] = ev->rem_id;
+	pm_conn_update(c);
+}
+
+static void on_removed(struct mpsd_conn *c, const struct mps_event *ev)
+{
+	for (size_t i = 0; i < c->n_remotes; i++) {
+		if (c->remote_ids[i] != ev->rem_id)
+			continue;
+		c->remotes[i] = c->remotes[c->n_remotes - 1];
+		c->remote_ids[i] = c->remote_ids[c->n_remotes - 1];
+		c->n_remotes--;
+		return;
+	}
+}
+
+static void on_sub_established(struct mpsd_conn *c, const struct mps_event *ev)
+{
+	struct mpsd_sf *sf = event_sf(c, ev);
+
+	if (!sf) {
+		sf = conn_sf_add(c); /* a join by the peer */
+		if (!sf)
+			return;
+	}
+	sf->state = SF_ESTABLISHED;
+	sf->local = ev->saddr;
+	sf->remote = ev->daddr;
+	sf->loc_id = ev->loc_id;
+	sf->rem_id = ev->rem_id;
+	sf->ifindex = sf_ifindex(ev);
+	sf->since_ms = now_ms();
+	conn_local_id_note(c, &ev->saddr, ev->loc_id);
+	/* The override or static rules cover new subflows too. */
+	pm_apply_priorities(c);
+}
+
+void pm_note_failure(struct mpsd_conn *c, const struct mps_addr *local,
+		     const struct mps_addr *remote, bool long_lived);
+
+static void on_sub_closed(struct mpsd_conn *c, const struct mps_event *ev)
+{
+	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN];
+	struct mpsd_sf *sf = event_sf(c, ev);
+	bool lived, pending;
+	struct mps_addr local, remote;
+
+	/* Not ours to track any more: closed by us on link loss, or unknown. */
+	if (!sf)
+		return;
+	pending = sf->state == SF_PENDING;
+	lived = !pending && now_ms() - sf->since_ms >= MPSD_STABLE_S * 1000ull;
+	local = sf->local;
+	remote = sf->remote;
+	local.port = 0;
+	conn_sf_del(c, sf);
+	log_debug("token 0x%08x: subflow %s -> %s closed (error %u%s)", c->token,
+		  mps_addr_format(&ev->saddr, l, sizeof(l)), mps_addr_format(&ev->daddr, r, sizeof(r)),
+		  ev->error, pending ? ", handshake failed" : "");
+	if (pending || ev->error) {
+		stats.subflows_failed++;
+		c->subflows_failed++;
+	}
+	if (c->state != CONN_ESTABLISHED)
+		return;
+	/* Re-created by the next update after a backoff; the policy decides whether. */
+	pm_note_failure(c, &local, &remote, lived);
+}
+
+static void on_sub_priority(struct mpsd_conn *c, const struct mps_event *ev)
+{
+	struct mpsd_sf *sf = event_sf(c, ev);
+
+	if (sf)
+		sf->backup_peer = ev->backup;
+}
+
+static int on_event(const struct mps_event *ev, void *data)
+{
+	struct mpsd_conn *c;
+
+	stats.events++;
+	if (!(ev->has & MPS_EVH_TOKEN))
+		return 0;
+	switch (ev->type) {
+	case MPS_EV_CREATED:
+		conn_from_event(ev);
+		return 0;
+	case MPS_EV_ESTABLISHED:
+		on_established(ev);
+		return 0;
+	case MPS_EV_CLOSED:
+		conn_free(conn_find(ev->token));
+		return 0;
+	default:
+		break;
+	}
+	c = conn_find(ev->token);
+	if (!c)
+		return 0; /* unknown connection: reconciliation adopts it */
+	switch (ev->type) {
+	case MPS_EV_ANNOUNCED:
+		on_announced(c, ev);
+		break;
+	case MPS_EV_REMOVED:
+		on_removed(c, ev);
+		break;
+	case MPS_EV_SUB_ESTABLISHED:
+		on_sub_established(c, ev);
+		break;
+	case MPS_EV_SUB_CLOSED:
+		on_sub_closed(c, ev);
+		break;
+	case MPS_EV_SUB_PRIORITY:
+		on_sub_priority(c, ev);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void on_readable(int fd, uint32_t events, void *data)
+{
+	/* Bounded per wakeup so that the control socket and timers stay served. */
+	for (int i = 0; i < 256; i++) {
+		int err = mps_pm_recv_events(pm_ev, on_event, NULL);
+
+		if (err == -EAGAIN)
+			return;
+		if (err == -ENOBUFS) {
+			log_warn("event socket overflowed: events lost, resyncing with sock_diag");
+			stats.resyncs++;
+			pm_reconcile();
+			return;
+		}
+		if (err) {
+			log_warn("reading events: %s", strerror(-err));
+			return;
+		}
+	}
+}
+
+int events_init(void)
+{
+	int err = mps_pm_new(&pm_ev), fd, fl;
+
+	if (err)
+		return err;
+	err = mps_pm_subscribe(pm_ev);
+	if (err)
+		return err;
+	fd = mps_pm_fd(pm_ev);
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	return loop_add(fd, EPOLLIN, on_readable, NULL);
+}
+
+void events_fini(void)
+{
+	if (pm_ev)
+		loop_del(mps_pm_fd(pm_ev));
+	mps_pm_free(pm_ev);
+	pm_ev = NULL;
+}
+
+/* ---- reconciliation ---- */
+
+struct recon {
+	uint64_t start_ms;
+	uint16_t *listen_ports; /* local ports with an MPTCP listener: server-side hint */
+	size_t n_listen;
+	bool listeners_loaded;
+};
+
+static int listener_cb(const struct mps_conn *lc, void *data)
+{
+	struct recon *x = data;
+	uint16_t *p;
+
+	if (lc->state != TCP_LISTEN)
+		return 0;
+	p = realloc(x->listen_ports, (x->n_listen + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	x->listen_ports = p;
+	p[x->n_listen++] = lc->local.port;
+	return 0;
+}
+
+static bool is_server_side(struct recon *x, const struct mps_conn *k)
+{
+	if (!x->listeners_loaded) {
+		x->listeners_loaded = true;
+		mps_diag_conns(true, listener_cb, x);
+	}
+	for (size_t i = 0; i < x->n_listen; i++)
+		if (x->listen_ports[i] == k->local.port)
+			return true;
+	return false;
+}
+
+static void sync_subflows(struct mpsd_conn *c, const struct mps_conn *k)
+{
+	/* Established records the kernel no longer has: their SUB_CLOSED was lost. */
+	for (size_t i = c->n_sf; i-- > 0;) {
+		bool found = false;
+
+		if (c->sf[i].state != SF_ESTABLISHED)
+			continue;
+		for (size_t j = 0; j < k->n_subflows && !found; j++)
+			found = mps_addr_equal(&c->sf[i].local, &k->subflows[j].local) &&
+				mps_addr_equal(&c->sf[i].remote, &k->subflows[j].remote);
+		if (!found)
+			conn_sf_del(c, &c->sf[i]);
+	}
+	for (size_t j = 0; j < k->n_subflows; j++) {
+		const struct mps_subflow *d = &k->subflows[j];
+		struct mpsd_sf *sf = conn_sf_find(c, &d->local, &d->remote);
+
+		if (d->state != TCP_ESTABLISHED)
+			continue;
+		if (!sf || (sf->local.port && sf->local.port != d->local.port))
+			sf = conn_sf_add(c);
+		if (!sf)
+			return;
+		if (sf->state != SF_ESTABLISHED || !sf->local.port)
+			sf->since_ms = now_ms();
+		sf->state = SF_ESTABLISHED;
+		sf->local = d->local;
+		sf->remote = d->remote;
+		sf->loc_id = d->loc_id;
+		sf->rem_id = d->rem_id;
+		sf->ifindex = d->ifindex ? d->ifindex : links_ifindex_of(&d->local);
+		sf->backup_local = d->backup_local;
+		sf->backup_peer = d->backup_peer;
+		conn_local_id_note(c, &d->local, d->loc_id);
+	}
+}
+
+static void adopt(struct recon *x, const struct mps_conn *k)
+{
+	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN];
+	struct mpsd_conn *c = conn_new(k->token);
+
+	if (!c)
+		return;
+	c->state = CONN_ESTABLISHED;
+	c->created_ms = now_ms();
+	c->local0 = k->local;
+	c->remote0 = k->remote;
+	c->family = k->local.family;
+	c->ifindex0 = links_ifindex_of(&k->local);
+	c->server_side = is_server_side(x, k);
+	conn_local_id_note(c, &c->local0, 0);
+	stats.adopted++;
+	log_info("token 0x%08x: adopted %s -> %s (%s side, %zu subflows)", k->token,
+		 mps_addr_format(&k->local, l, sizeof(l)), mps_addr_format(&k->remote, r, sizeof(r)),
+		 c->server_side ? "server" : "client", k->n_subflows);
+}
+
+static void reap_one(struct mpsd_conn *c, void *data)
+{
+	const struct recon *x = data;
+
+	/* Created after the dump started: its absence proves nothing. */
+	if (c->seen_gen == generation || c->created_ms >= x->start_ms)
+		return;
+	log_debug("token 0x%08x: gone from sock_diag, freed (CLOSED event missed)", c->token);
+	stats.reaped++;
+	conn_free(c);
+}
+
+int pm_reconcile(void)
+{
+	struct recon x = { .start_ms = now_ms() };
+	struct mps_snapshot *snap;
+	int err;
+
+	err = mps_snapshot_new(0, &snap);
+	if (err) {
+		log_warn("reconciliation: sock_diag dump failed: %s", strerror(-err));
+		return err;
+	}
+	generation++;
+	stats.reconciles++;
+	for (size_t i = 0; i < snap->n_conns; i++) {
+		const struct mps_conn *k = &snap->conns[i];
+		struct mpsd_conn *c;
+
+		if (k->state == TCP_LISTEN || k->state == TCP_CLOSE || k->fallback)
+			continue;
+		c = conn_find(k->token);
+		if (!c) {
+			adopt(&x, k);
+			c = conn_find(k->token);
+			if (!c)
+				continue;
+		}
+		c->seen_gen = generation;
+		if (k->state == TCP_ESTABLISHED && c->state == CONN_CREATED)
+			c->state = CONN_ESTABLISHED;
+		sync_subflows(c, k);
+		pm_conn_update(c);
+		pm_apply_priorities(c);
+	}
+	conn_foreach(reap_one, &x);
+	mps_snapshot_free(snap);
+	free(x.listen_ports);
+	/* Give memory of a past burst back to the system. */
+	malloc_trim(0);
+	return 0;
+}

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mpsteerd — the table of contents.
+ *
+ * The daemon is the userspace MPTCP path manager of one network namespace.
+ * One file per role:
+ *   main.c     options, start-up (sysctl, adoption, readiness), shutdown
+ *   loop.c     epoll loop, timers (one timerfd), signals (signalfd)
+ *   log.c      leveled logging to stderr or syslog
+ *   config.c   the config file (inih) -> struct mpsd_config; pure
+ *   policy.c   which subflows a connection should have; pure
+ *   conn.c     connection table: state, subflows, local ids, overrides
+ *   events.c   mptcp_pm events -> connection state; resync on overflow
+ *   pathmgr.c  acting on connections: create / close / demote subflows, announce
+ *   links.c    interfaces and addresses (rtnetlink) and their usability
+ *   route.c    optional source-address routing tables and rules
+ *   ctlsrv.c   the control socket (see src/common/ctl.h)
+ *
+ * Everything runs in one thread; handlers never block except on netlink
+ * commands to the kernel, which answer at once.
+ */
+#ifndef MPSTEERD_H
+#define MPSTEERD_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "mpsteer/diag.h"
+#include "mpsteer/mpsteer.h"
+#include "mpsteer/pm.h"
+#include "mpsteer/rtnl.h"
+#include "mpsteer/steer.h"
+
+/* ---- tunables (defaults; most can be changed in the config file) ---- */
+#define MPSD_RECONCILE_S 30       /* sock_diag reconciliation period */
+#define MPSD_MAX_SUBFLOWS 8       /* per connection, the initial one included */
+#define MPSD_RETRY_BASE_MS 500    /* first retry of a failed subflow */
+#define MPSD_RETRY_MAX_MS 30000   /* backoff ceiling */
+#define MPSD_RETRY_LIMIT 8        /* attempts per path before giving up until links change */
+#define MPSD_FLAP_BASE_MS 200     /* delay before using an interface that came (back) up */
+#define MPSD_FLAP_MAX_MS 30000    /* ... growing while it flaps */
+#define MPSD_FLAP_WINDOW_S 60     /* stable this long: the flap count is forgotten */
+#define MPSD_STABLE_S 30          /* a subflow that lived this long resets its backoff */
+#define MPSD_MAX_CLIENTS 64       /* control-socket clients at once */
+#define MPSD_MAX_PATTERNS 32      /* entries of one interface/prefix list */
+#define MPSD_MAX_ANNOUNCE 16      /* server addresses to announce */
+#define MPSD_TABLE_BASE 7000      /* source routing: table = base + ifindex */
+#define MPSD_RULE_PRIO 7000       /* source routing: rule priority */
+
+/* ---- log.c ---- */
+enum mpsd_log_level { MPSD_LOG_ERR = 3, MPSD_LOG_WARN = 4, MPSD_LOG_INFO = 6, MPSD_LOG_DEBUG = 7 };
+void log_init(int level, bool use_syslog);
+void log_set_level(int level);
+int log_level_parse(const char *s); /* -EINVAL if unknown */
+const char *log_level_name(int level);
+__attribute__((format(printf, 2, 3))) void log_msg(int level, const char *fmt, ...);
+#define log_err(...) log_msg(MPSD_LOG_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(MPSD_LOG_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(MPSD_LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(MPSD_LOG_DEBUG, __VA_ARGS__)
+bool log_enabled(int level);
+
+/* ---- config.c ---- */
+enum mpsd_policy_kind { MPSD_POL_NONE, MPSD_POL_PER_IFACE, MPSD_POL_FULLMESH, MPSD_POL_NDIFFPORTS };
+struct mpsd_policy {
+	enum mpsd_policy_kind kind;
+	unsigned n; /* ndiffports: subflows over the initial address pair, the initial one included */
+};
+/* Text of a policy ("per-interface", "ndiffports 4", ...) into buf; returns buf. */
+const char *mpsd_policy_format(const struct mpsd_policy *p, char *buf, size_t len);
+int mpsd_policy_parse(const char *s, struct mpsd_policy *out);
+
+/* An interface glob ("wlan*") or an address prefix ("10.9.0.0/16", "2001:db8::/32"). */
+struct mpsd_match {
+	bool is_prefix;
+	char glob[32];
+	struct mps_addr prefix;
+	uint8_t plen;
+};
+struct mpsd_matchlist {
+	size_t n;
+	struct mpsd_match m[MPSD_MAX_PATTERNS];
+};
+/* true when ifname matches a glob or addr (may be NULL) lies in a prefix. */
+bool mpsd_matchlist_hit(const struct mpsd_matchlist *l, const char *ifname,
+			const struct mps_addr *addr);
+bool mpsd_prefix_contains(const struct mps_addr *prefix, uint8_t plen, const struct mps_addr *a);
+
+/* A server address to announce: an interface (all its addresses) or one address[:port]. */
+struct mpsd_announce {
+	bool is_iface;
+	char ifname[IF_NAMESIZE];
+	struct mps_addr addr; /* port 0: the connection's own port */
+};
+
+enum mpsd_pm_mode { MPSD_PM_SET, MPSD_PM_CHECK };
+enum mpsd_linkdown { MPSD_LD_CLOSE, MPSD_LD_BACKUP };
+
+struct mpsd_config {
+	char path[256];               /* "" when running without a file */
+	enum mpsd_pm_mode pm_mode;    /* [daemon] path_manager = set | check */
+	int log_level;                /* [daemon] log_level */
+	char group[64];               /* [daemon] control_group: may change things too */
+	gid_t gid;
+	bool has_group;
+	unsigned reconcile_s;         /* [daemon] reconcile_interval */
+	struct mpsd_policy client;    /* [client] policy */
+	struct mpsd_policy server;    /* [server] policy: subflows from the server side */
+	unsigned max_subflows;        /* [daemon] max_subflows */
+	bool deny_join_id0_honour;    /* always true; kept for documentation */
+	size_t n_announce;            /* [server] announce */
+	struct mpsd_announce announce[MPSD_MAX_ANNOUNCE];
+	struct mpsd_matchlist allow;  /* [interfaces] allow (empty: all) */
+	struct mpsd_matchlist deny;   /* [interfaces] deny */
+	struct mpsd_matchlist backup; /* [interfaces] backup */
+	enum mpsd_linkdown link_down; /* [links] on_down = close | backup */
+	unsigned retry_base_ms, retry_max_ms, retry_limit; /* [links] */
+	unsigned flap_base_ms, flap_max_ms;                /* [links] */
+	bool source_routing;          /* [routing] source_routing */
+	uint32_t table_base, rule_prio; /* [routing] table_base, rule_priority */
+};
+
+void mpsd_config_defaults(struct mpsd_config *c);
+/*
+ * Loads a file over the defaults. On error returns -EINVAL (or -errno when
+ * the file cannot be read) and writes "file:line: ..." into err.
+ */
+int mpsd_config_load(const char *path, struct mpsd_config *c, char *err, size_t errlen);
+/* Same, from a string (tests); name is used in messages. */
+int mpsd_config_load_string(const char *name, const char *text, struct mpsd_config *c, char *err,
+			    size_t errlen);
+/* true when an interface may carry subflows (allow/deny lists). */
+bool mpsd_config_iface_allowed(const struct mpsd_config *c, const char *ifname, const char *kind);
+
+/* ---- policy.c (pure) ---- */
+/* A local address the policy may use. */
+struct mpsd_local {
+	int ifindex;
+	char ifname[IF_NAMESIZE];
+	struct mps_addr addr;
+};
+struct mpsd_pair {
+	int ifindex;
+	struct mps_addr local;  /* port 0 = any */
+	struct mps_addr remote; /* with port */
+};
+/* What the policy knows of one connection. */
+struct mpsd_plan_in {
+	struct mpsd_policy policy;
+	bool server_side;
+	bool deny_join_id0;
+	unsigned max_subflows;
+	struct mps_addr local0, remote0; /* initial subflow, with ports */
+	int ifindex0;
+	size_t n_remotes;                /* announced by the peer, port 0 = remote0's port */
+	const struct mps_addr *remotes;
+	size_t n_existing;               /* subflows established or being created */
+	const struct mpsd_pair *existing;
+	size_t n_locals;                 /* usable local addresses (already filtered) */
+	const struct mpsd_local *locals;
+};
+/* Fills out[] with the subflows to create now (at most max); returns their number. */
+size_t mpsd_plan(const struct mpsd_plan_in *in, struct mpsd_pair *out, size_t max);
+
+/* ---- loop.c ---- */
+typedef void (*mpsd_io_cb)(int fd, uint32_t events, void *data);
+typedef void (*mpsd_timer_cb)(void *data);
+struct mpsd_timer {
+	uint64_t due_ms; /* 0: not armed */
+	mpsd_timer_cb cb;
+	void *data;
+	struct mpsd_timer *prev, *next;
+};
+int loop_init(void);
+void loop_fini(void);
+int loop_add(int fd, uint32_t events, mpsd_io_cb cb, void *data);
+int loop_mod(int fd, uint32_t events, void *data_same_as_add);
+void loop_del(int fd);
+/* Arms (or re-arms) t to fire after ms. */
+void timer_arm(struct mpsd_timer *t, uint64_t ms, mpsd_timer_cb cb, void *data);
+void timer_cancel(struct mpsd_timer *t);
+uint64_t now_ms(void); /* CLOCK_MONOTONIC */
+/* Runs until loop_stop(); returns 0. */
+int loop_run(void);
+void loop_stop(void);
+
+/* ---- links.c ---- */
+struct mpsd_iface {
+	struct mps_link link;
+	bool usable;           /* allowed, up, carrier, and its flap delay over */
+	uint64_t usable_at;    /* flap delay: not used before this time (ms) */
+	unsigned flaps;
+	uint64_t last_change;  /* ms */
+	struct mpsd_timer flap_timer;
+};
+int links_init(void);
+void links_fini(void);
+int links_resync(void);
+/* Usable local addresses of family (AF_UNSPEC: all); returns count (<= max). */
+size_t links_locals(int family, struct mpsd_local *out, size_t max);
+const struct mpsd_iface *links_iface(int ifindex);
+/* Interface holding local address a, 0 if none. */
+int links_ifindex_of(const struct mps_addr *a);
+/* A view usable by mps_path_parse / mps_ifcache_* (valid until the next rtnl event). */
+const struct mps_ifcache *links_ifcache(void);
+void links_config_changed(void);
+
+/* ---- route.c ---- */
+void route_iface_up(int ifindex);
+void route_addr_added(const struct mps_ifaddr *a);
+void route_addr_removed(const struct mps_ifaddr *a);
+void route_cleanup_all(void);
+
+/* ---- conn.c ---- */
+/*
+ * Connection state. Transitions:
+ *   (CREATED event)      -> CONN_CREATED
+ *   CONN_CREATED  --ESTABLISHED-->  CONN_ESTABLISHED
+ *   (adopted from diag)  -> CONN_ESTABLISHED
+ *   any           --CLOSED / gone from diag--> freed
+ */
+enum mpsd_conn_state { CONN_CREATED, CONN_ESTABLISHED };
+/*
+ * Subflow state:
+ *   (SUBFLOW_CREATE sent)  -> SF_PENDING
+ *   SF_PENDING --SUB_ESTABLISHED--> SF_ESTABLISHED
+ *   (join by the peer / initial / adopted) -> SF_ESTABLISHED
+ *   any --SUB_CLOSED / destroyed--> removed
+ */
+enum mpsd_sf_state { SF_PENDING, SF_ESTABLISHED };
+struct mpsd_sf {
+	enum mpsd_sf_state state;
+	struct mps_addr local, remote; /* ports set once established */
+	int ifindex;
+	uint8_t loc_id, rem_id;
+	bool backup_local;  /* what we asked (MP_PRIO / join flag) */
+	bool backup_peer;   /* what the peer asked */
+	bool ours;          /* created by this daemon */
+	uint64_t since_ms;
+};
+/* Backoff of one wanted path (local ip -> remote ip) of a connection. */
+struct mpsd_retry {
+	struct mps_addr local, remote;
+	unsigned failures;
+	uint64_t not_before_ms;
+};
+struct mpsd_lid {
+	struct mps_addr addr; /* port 0 */
+	uint8_t id;
+	bool announced;       /* ANNOUNCE sent for it (server side) */
+};
+struct mpsd_conn {
+	uint32_t token;
+	enum mpsd_conn_state state;
+	bool server_side;
+	bool deny_join_id0;
+	bool unmanaged;         /* not on the userspace PM (e.g. older than the daemon's sysctl) */
+	bool announced;
+	uint16_t family;
+	struct mps_addr local0, remote0;
+	int ifindex0;
+	size_t n_sf, cap_sf;
+	struct mpsd_sf *sf;
+	size_t n_remotes;
+	struct mps_addr remotes[8];
+	uint8_t remote_ids[8];
+	size_t n_lids;
+	struct mpsd_lid lids[16];
+	size_t n_retry;
+	struct mpsd_retry retry[8];
+	bool has_override;
+	char override[64];
+	struct mps_path override_path;
+	unsigned subflows_created, subflows_failed, subflows_retried;
+	struct mpsd_timer timer; /* next reconcile of this connection (backoff) */
+	struct mpsd_conn *hnext;
+	uint64_t seen_gen;       /* reconciliation generation */
+	uint64_t created_ms;
+};
+struct mpsd_conn *conn_find(uint32_t token);
+struct mpsd_conn *conn_new(uint32_t token); /* inserted; NULL on ENOMEM */
+void conn_free(struct mpsd_conn *c);        /* removes from the table */
+size_t conn_count(void);
+typedef void (*conn_iter_cb)(struct mpsd_conn *c, void *data);
+void conn_foreach(conn_iter_cb cb, void *data); /* cb may free c */
+void conn_free_all(void);
+struct mpsd_sf *conn_sf_add(struct mpsd_conn *c);
+void conn_sf_del(struct mpsd_conn *c, struct mpsd_sf *sf);
+/* Established or pending subflow matching local ip/port and remote ip/port (port 0 = any). */
+struct mpsd_sf *conn_sf_find(struct mpsd_conn *c, const struct mps_addr *local,
+			     const struct mps_addr *remote);
+/* The local id of addr in this connection, allocating a new one; 0 only for local0. */
+int conn_local_id(struct mpsd_conn *c, const struct mps_addr *addr);
+void conn_local_id_note(struct mpsd_conn *c, const struct mps_addr *addr, uint8_t id);
+struct mpsd_retry *conn_retry(struct mpsd_conn *c, const struct mps_addr *local,
+			      const struct mps_addr *remote, bool create);
+const char *conn_policy_name(const struct mpsd_conn *c, char *buf, size_t len);
+
+/* ---- pathmgr.c ---- */
+struct mpsd_stats {
+	uint64_t events, resyncs, reconciles, subflows_created, subflows_failed, subflows_retried;
+	uint64_t subflows_closed_link, demoted, announced, adopted, reaped, overrides;
+	uint64_t ctl_requests, ctl_errors;
+	uint64_t start_ms;
+};
+extern struct mpsd_stats stats;
+extern struct mpsd_config cfg;
+extern struct mps_pm *pm_cmd;  /* command socket */
+
+/* Brings the connection to what the policy wants (subflows, announces, priorities). */
+void pm_conn_update(struct mpsd_conn *c);
+/* Re-runs pm_conn_update on every connection (links changed). */
+void pm_update_all(void);
+/* Backup state wanted for a subflow: override, else static rules. */
+bool pm_want_backup(const struct mpsd_conn *c, const struct mpsd_sf *sf);
+/* Sends MP_PRIO where the wanted backup state differs from the current one. */
+void pm_apply_priorities(struct mpsd_conn *c);
+/* An interface became usable again: forget the backoff of its paths. */
+void pm_iface_up(int ifindex);
+/* Interface went down / address removed: close or demote its subflows at once. */
+void pm_iface_down(int ifindex, const struct mps_addr *addr /* NULL: whole interface */);
+/* Records an override; -ENOENT when the token is not managed, -EINVAL bad path. */
+int pm_override_set(uint32_t token, const char *via, char *err, size_t errlen);
+int pm_override_clear(uint32_t token, char *err, size_t errlen);
+/* Compares the table with sock_diag: adopts missing connections, frees gone ones. */
+int pm_reconcile(void);
+void pm_listeners_fini(void);
+
+/* ---- events.c ---- */
+int events_init(void);
+void events_fini(void);
+
+/* ---- ctlsrv.c ---- */
+int ctlsrv_init(void);
+void ctlsrv_fini(void);
+
+/* ---- main.c ---- */
+/* Re-reads the config file (SIGHUP or "reload"); 0 or -errno with a message in err. */
+int mpsd_reload(char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,532 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Acting on connections: create the subflows the policy wants (with backoff),
+ * announce server addresses, keep priorities (static rules or an override),
+ * close or demote subflows of a dead interface, and reconcile with sock_diag.
+ */
+#include <errno.h>
+#include <malloc.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "mpsteerd.h"
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+
+struct mpsd_stats stats;
+struct mps_pm *pm_cmd;
+
+#define MAX_PLAN 64
+#define PENDING_TIMEOUT_MS 30000 /* a created subflow with no event after this is forgotten */
+
+static const char *fmt(const struct mps_addr *a, char *buf)
+{
+	return mps_addr_format(a, buf, MPS_ADDRSTRLEN);
+}
+
+/* The kernel refuses userspace-PM commands on a connection of the in-kernel PM. */
+static bool not_userspace(int err)
+{
+	return err == -EINVAL && strstr(mps_pm_errmsg(pm_cmd), "userspace PM not selected");
+}
+
+static void mark_unmanaged(struct mpsd_conn *c)
+{
+	if (!c->unmanaged)
+		log_info("token 0x%08x: not on the userspace path manager, left alone", c->token);
+	c->unmanaged = true;
+}
+
+static void sf_as_diag(const struct mpsd_sf *sf, struct mps_subflow *out)
+{
+	const struct mpsd_iface *f = links_iface(sf->ifindex);
+
+	memset(out, 0, sizeof(*out));
+	out->local = sf->local;
+	out->remote = sf->remote;
+	out->ifindex = sf->ifindex;
+	if (f)
+		memcpy(out->ifname, f->link.name, sizeof(out->ifname));
+	out->loc_id = sf->loc_id;
+	out->rem_id = sf->rem_id;
+	out->backup_local = sf->backup_local;
+	out->backup_peer = sf->backup_peer;
+}
+
+static bool static_backup(int ifindex, const struct mps_addr *local, const struct mps_addr *remote)
+{
+	const struct mpsd_iface *f = links_iface(ifindex);
+	const char *name = f ? f->link.name : NULL;
+
+	return mpsd_matchlist_hit(&cfg.backup, name, local) ||
+	       mpsd_matchlist_hit(&cfg.backup, NULL, remote);
+}
+
+bool pm_want_backup(const struct mpsd_conn *c, const struct mpsd_sf *sf)
+{
+	const struct mpsd_iface *f = links_iface(sf->ifindex);
+	struct mps_subflow d;
+
+	/* A subflow kept on a dead interface (on_down = backup) stays demoted. */
+	if (f && !f->usable)
+		return true;
+	if (c->has_override) {
+		sf_as_diag(sf, &d);
+		return !mps_path_match(&c->override_path, &d);
+	}
+	return static_backup(sf->ifindex, &sf->local, &sf->remote);
+}
+
+static int set_backup(struct mpsd_conn *c, struct mpsd_sf *sf, bool backup)
+{
+	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN];
+	int err = mps_pm_set_backup(pm_cmd, c->token, &sf->local, &sf->remote, backup);
+
+	if (err) {
+		if (not_userspace(err))
+			mark_unmanaged(c);
+		else
+			log_warn("token 0x%08x: backup %s on %s -> %s: %s%s%s", c->token,
+				 backup ? "on" : "off", fmt(&sf->local, l), fmt(&sf->remote, r),
+				 strerror(-err), *mps_pm_errmsg(pm_cmd) ? ": " : "",
+				 mps_pm_errmsg(pm_cmd));
+		return err;
+	}
+	log_debug("token 0x%08x: subflow %s -> %s backup %d -> %d", c->token, fmt(&sf->local, l),
+		  fmt(&sf->remote, r), sf->backup_local, backup);
+	sf->backup_local = backup;
+	return 0;
+}
+
+void pm_apply_priorities(struct mpsd_conn *c)
+{
+	if (c->unmanaged)
+		return;
+	for (size_t i = 0; i < c->n_sf; i++) {
+		struct mpsd_sf *sf = &c->sf[i];
+		bool want;
+
+		if (sf->state != SF_ESTABLISHED || !sf->local.port || !sf->remote.port)
+			continue;
+		want = pm_want_backup(c, sf);
+		if (want != sf->backup_local && set_backup(c, sf, want) == -EINVAL && c->unmanaged)
+			return;
+	}
+}
+
+static uint64_t backoff_ms(unsigned failures)
+{
+	uint64_t d = cfg.retry_base_ms;
+
+	for (unsigned i = 1; i < failures && d < cfg.retry_max_ms; i++)
+		d *= 2;
+	return d > cfg.retry_max_ms ? cfg.retry_max_ms : d;
+}
+
+static void conn_timer_cb(void *data)
+{
+	pm_conn_update(data);
+}
+
+/* Wakes the connection up at `at` (the earliest of its pending deadlines). */
+static void conn_wake_at(struct mpsd_conn *c, uint64_t at)
+{
+	uint64_t now = now_ms();
+
+	if (c->timer.due_ms && c->timer.due_ms <= at)
+		return;
+	timer_arm(&c->timer, at > now ? at - now : 0, conn_timer_cb, c);
+}
+
+void pm_note_failure(struct mpsd_conn *c, const struct mps_addr *local,
+		     const struct mps_addr *remote, bool long_lived);
+void pm_note_failure(struct mpsd_conn *c, const struct mps_addr *local,
+		     const struct mps_addr *remote, bool long_lived)
+{
+	struct mpsd_retry *r = conn_retry(c, local, remote, true);
+
+	r->failures = long_lived ? 1 : r->failures + 1;
+	r->not_before_ms = now_ms() + backoff_ms(r->failures);
+	if (cfg.retry_limit && r->failures > cfg.retry_limit) {
+		char l[MPS_ADDRSTRLEN], rr[MPS_ADDRSTRLEN];
+
+		log_info("token 0x%08x: giving up on %s -> %s after %u failures (until links "
+			 "change)", c->token, fmt(local, l), fmt(remote, rr), r->failures);
+		return;
+	}
+	conn_wake_at(c, r->not_before_ms);
+}
+
+/* false when backoff holds the path back (the connection's timer is armed). */
+static bool path_allowed(struct mpsd_conn *c, const struct mpsd_pair *p, bool *retry)
+{
+	struct mpsd_retry *r = conn_retry(c, &p->local, &p->remote, false);
+
+	*retry = r && r->failures;
+	if (!r || !r->failures)
+		return true;
+	if (cfg.retry_limit && r->failures > cfg.retry_limit)
+		return false;
+	if (r->not_before_ms > now_ms()) {
+		conn_wake_at(c, r->not_before_ms);
+		return false;
+	}
+	return true;
+}
+
+static void create_subflow(struct mpsd_conn *c, const struct mpsd_pair *p)
+{
+	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN];
+	struct mps_pm_addr la = { .addr = p->local, .ifindex = p->ifindex };
+	struct mpsd_sf tmp = { .local = p->local, .remote = p->remote, .ifindex = p->ifindex };
+	struct mpsd_sf *sf;
+	bool retry;
+	int id, err;
+
+	if (!path_allowed(c, p, &retry))
+		return;
+	id = conn_local_id(c, &p->local);
+	if (id < 0)
+		return;
+	la.id = (uint8_t)id;
+	la.has = MPS_PM_HAS_ID;
+	/* Asked in the MP_JOIN itself: the subflow never carries traffic it should not. */
+	if (pm_want_backup(c, &tmp))
+		la.flags |= MPS_PM_FLAG_BACKUP;
+	err = mps_pm_subflow_create(pm_cmd, c->token, &la, &p->remote);
+	if (err) {
+		if (not_userspace(err))
+			return mark_unmanaged(c);
+		log_info("token 0x%08x: subflow %s -> %s: %s%s%s", c->token, fmt(&p->local, l),
+			 fmt(&p->remote, r), strerror(-err), *mps_pm_errmsg(pm_cmd) ? ": " : "",
+			 mps_pm_errmsg(pm_cmd));
+		stats.subflows_failed++;
+		c->subflows_failed++;
+		pm_note_failure(c, &p->local, &p->remote, false);
+		return;
+	}
+	log_debug("token 0x%08x: subflow %s -> %s (id %d%s) requested", c->token,
+		  fmt(&p->local, l), fmt(&p->remote, r), id,
+		  la.flags & MPS_PM_FLAG_BACKUP ? ", backup" : "");
+	stats.subflows_created++;
+	c->subflows_created++;
+	if (retry) {
+		stats.subflows_retried++;
+		c->subflows_retried++;
+	}
+	sf = conn_sf_add(c);
+	if (!sf)
+		return;
+	*sf = tmp;
+	sf->state = SF_PENDING;
+	sf->local.port = 0;
+	sf->loc_id = (uint8_t)id;
+	sf->backup_local = la.flags & MPS_PM_FLAG_BACKUP;
+	sf->ours = true;
+	sf->since_ms = now_ms();
+}
+
+static void announce_one(struct mpsd_conn *c, const struct mps_addr *a);
+
+/* Server side: announce the configured addresses once each. */
+static void announce_all(struct mpsd_conn *c)
+{
+	struct mpsd_local locals[64];
+	size_t n;
+
+	for (size_t i = 0; i < cfg.n_announce; i++) {
+		const struct mpsd_announce *an = &cfg.announce[i];
+
+		if (!an->is_iface) {
+			if (an->addr.family == c->family)
+				announce_one(c, &an->addr);
+			continue;
+		}
+		n = links_locals(c->family, locals, 64);
+		for (size_t k = 0; k < n; k++)
+			if (!strcmp(locals[k].ifname, an->ifname))
+				announce_one(c, &locals[k].addr);
+	}
+}
+
+int pm_listener_ensure(const struct mps_addr *a);
+
+static void announce_one(struct mpsd_conn *c, const struct mps_addr *a)
+{
+	char buf[MPS_ADDRSTRLEN];
+	struct mps_pm_addr pa = { .addr = *a, .flags = MPS_PM_FLAG_SIGNAL, .has = MPS_PM_HAS_ID };
+	int id, err;
+
+	if (mps_addr_same_ip(a, &c->local0) && (!a->port || a->port == c->local0.port))
+		return;
+	id = conn_local_id(c, a);
+	if (id <= 0)
+		return;
+	for (size_t i = 0; i < c->n_lids; i++)
+		if (c->lids[i].id == id && c->lids[i].announced)
+			return;
+	pa.id = (uint8_t)id;
+	if (a->port && a->port != c->local0.port)
+		pm_listener_ensure(a);
+	err = mps_pm_announce(pm_cmd, c->token, &pa);
+	if (err) {
+		if (not_userspace(err))
+			return mark_unmanaged(c);
+		log_info("token 0x%08x: announce %s: %s%s%s", c->token, fmt(a, buf), strerror(-err),
+			 *mps_pm_errmsg(pm_cmd) ? ": " : "", mps_pm_errmsg(pm_cmd));
+		return;
+	}
+	for (size_t i = 0; i < c->n_lids; i++)
+		if (c->lids[i].id == id)
+			c->lids[i].announced = true;
+	stats.announced++;
+	log_debug("token 0x%08x: announced %s id %d", c->token, fmt(a, buf), id);
+}
+
+/* Drops pending subflows that never got an event (lost in an overflow). */
+static void expire_pending(struct mpsd_conn *c)
+{
+	uint64_t now = now_ms();
+
+	for (size_t i = c->n_sf; i-- > 0;)
+		if (c->sf[i].state == SF_PENDING && now - c->sf[i].since_ms > PENDING_TIMEOUT_MS)
+			conn_sf_del(c, &c->sf[i]);
+}
+
+void pm_conn_update(struct mpsd_conn *c)
+{
+	struct mpsd_local locals[64];
+	struct mpsd_pair existing[MAX_PLAN], plan[MAX_PLAN];
+	struct mpsd_plan_in in = { 0 };
+	size_t n;
+
+	if (c->unmanaged || c->state != CONN_ESTABLISHED)
+		return;
+	if (c->server_side && cfg.n_announce)
+		announce_all(c);
+	expire_pending(c);
+	in.policy = c->server_side ? cfg.server : cfg.client;
+	if (in.policy.kind == MPSD_POL_NONE)
+		return;
+	in.server_side = c->server_side;
+	in.deny_join_id0 = c->deny_join_id0;
+	in.max_subflows = cfg.max_subflows;
+	in.local0 = c->local0;
+	in.remote0 = c->remote0;
+	in.ifindex0 = c->ifindex0;
+	in.n_remotes = c->n_remotes;
+	in.remotes = c->remotes;
+	for (n = 0; n < c->n_sf && n < MAX_PLAN; n++)
+		existing[n] = (struct mpsd_pair){ .ifindex = c->sf[n].ifindex,
+						  .local = c->sf[n].local,
+						  .remote = c->sf[n].remote };
+	in.n_existing = n;
+	in.existing = existing;
+	in.n_locals = links_locals(c->remote0.family, locals, 64);
+	in.locals = locals;
+	n = mpsd_plan(&in, plan, MAX_PLAN);
+	for (size_t i = 0; i < n && !c->unmanaged; i++)
+		create_subflow(c, &plan[i]);
+}
+
+static void update_one(struct mpsd_conn *c, void *data)
+{
+	pm_conn_update(c);
+	pm_apply_priorities(c);
+}
+
+void pm_update_all(void)
+{
+	conn_foreach(update_one, NULL);
+}
+
+struct iface_ctx {
+	int ifindex;
+	const struct mps_addr *addr;
+};
+
+static bool sf_on(const struct mpsd_sf *sf, const struct iface_ctx *x)
+{
+	if (x->addr)
+		return mps_addr_same_ip(&sf->local, x->addr);
+	return sf->ifindex == x->ifindex;
+}
+
+static void withdraw_announce(struct mpsd_conn *c, const struct mps_addr *a)
+{
+	for (size_t i = 0; i < c->n_lids; i++) {
+		if (!c->lids[i].announced || !mps_addr_same_ip(&c->lids[i].addr, a))
+			continue;
+		if (mps_pm_remove(pm_cmd, c->token, c->lids[i].id) == 0)
+			log_debug("token 0x%08x: removed announced id %u", c->token, c->lids[i].id);
+		c->lids[i].announced = false;
+	}
+}
+
+static void iface_down_one(struct mpsd_conn *c, void *data)
+{
+	const struct iface_ctx *x = data;
+	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN];
+
+	if (c->unmanaged)
+		return;
+	if (x->addr)
+		withdraw_announce(c, x->addr);
+	for (size_t i = c->n_sf; i-- > 0;) {
+		struct mpsd_sf *sf = &c->sf[i];
+
+		if (!sf_on(sf, x))
+			continue;
+		if (sf->state == SF_PENDING) {
+			conn_sf_del(c, sf);
+			continue;
+		}
+		if (cfg.link_down == MPSD_LD_BACKUP && !x->addr) {
+			if (!sf->backup_local && set_backup(c, sf, true) == 0)
+				stats.demoted++;
+			continue;
+		}
+		/* Closing at once: the scheduler reinjects its data on the other subflows
+		 * now, instead of after the retransmission timeouts of a dead path. */
+		if (mps_pm_subflow_destroy(pm_cmd, c->token, &sf->local, &sf->remote) == 0)
+			log_info("token 0x%08x: closed subflow %s -> %s (interface down)", c->token,
+				 fmt(&sf->local, l), fmt(&sf->remote, r));
+		stats.subflows_closed_link++;
+		conn_sf_del(c, sf);
+	}
+	/* Traffic must not wait for an MP_PRIO of the dead path: promote the others now. */
+	pm_apply_priorities(c);
+}
+
+void pm_iface_down(int ifindex, const struct mps_addr *addr)
+{
+	struct iface_ctx x = { .ifindex = ifindex, .addr = addr };
+
+	conn_foreach(iface_down_one, &x);
+}
+
+static void iface_up_one(struct mpsd_conn *c, void *data)
+{
+	int ifindex = *(int *)data;
+
+	for (size_t i = 0; i < c->n_retry; i++)
+		if (links_ifindex_of(&c->retry[i].local) == ifindex)
+			c->retry[i].failures = 0;
+}
+
+void pm_iface_up(int ifindex)
+{
+	conn_foreach(iface_up_one, &ifindex);
+}
+
+int pm_override_set(uint32_t token, const char *via, char *err, size_t errlen)
+{
+	struct mpsd_conn *c = conn_find(token);
+	struct mps_path p;
+	int ret;
+
+	if (!c || c->unmanaged) {
+		snprintf(err, errlen, "token 0x%08x is not managed by this daemon", token);
+		return -ENOENT;
+	}
+	if (strlen(via) >= sizeof(c->override)) {
+		snprintf(err, errlen, "path too long");
+		return -EINVAL;
+	}
+	ret = mps_path_parse(via, links_ifcache(), &p, err, errlen);
+	if (ret)
+		return ret;
+	c->override_path = p;
+	c->has_override = true;
+	snprintf(c->override, sizeof(c->override), "%s", via);
+	stats.overrides++;
+	log_info("token 0x%08x: override primary via %s", token, via);
+	pm_apply_priorities(c);
+	return 0;
+}
+
+int pm_override_clear(uint32_t token, char *err, size_t errlen)
+{
+	struct mpsd_conn *c = conn_find(token);
+
+	if (!c || c->unmanaged) {
+		snprintf(err, errlen, "token 0x%08x is not managed by this daemon", token);
+		return -ENOENT;
+	}
+	c->has_override = false;
+	c->override[0] = '\0';
+	log_info("token 0x%08x: override cleared", token);
+	pm_apply_priorities(c);
+	return 0;
+}
+
+/* ---- MPTCP listeners for announced ports nobody listens on ---- */
+
+struct listener {
+	struct mps_addr addr;
+	int fd;
+};
+static struct listener listeners[MPSD_MAX_ANNOUNCE * 4];
+static size_t n_listeners;
+
+static socklen_t to_sockaddr(const struct mps_addr *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *s = (struct sockaddr_in *)ss;
+
+		s->sin_family = AF_INET;
+		s->sin_port = htons(a->port);
+		s->sin_addr = a->v4;
+		return sizeof(*s);
+	}
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(a->port);
+	s6->sin6_addr = a->v6;
+	return sizeof(*s6);
+}
+
+int pm_listener_ensure(const struct mps_addr *a)
+{
+	struct sockaddr_storage ss;
+	char buf[MPS_ADDRSTRLEN];
+	socklen_t len;
+	int fd;
+
+	for (size_t i = 0; i < n_listeners; i++)
+		if (mps_addr_equal(&listeners[i].addr, a))
+			return 0;
+	if (n_listeners == sizeof(listeners) / sizeof(listeners[0]))
+		return -ENOSPC;
+	fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_MPTCP);
+	if (fd < 0)
+		return -errno;
+	len = to_sockaddr(a, &ss);
+	/* EADDRINUSE: a listener (the application's, or a wildcard one) covers the port. */
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 16) < 0) {
+		int err = -errno;
+
+		close(fd);
+		if (err != -EADDRINUSE)
+			log_warn("listener %s: %s", fmt(a, buf), strerror(-err));
+		return err == -EADDRINUSE ? 0 : err;
+	}
+	listeners[n_listeners++] = (struct listener){ .addr = *a, .fd = fd };
+	log_info("listening on %s for joins to the announced address", fmt(a, buf));
+	return 0;
+}
+
+void pm_listeners_fini(void)
+{
+	for (size_t i = 0; i < n_listeners; i++)
+		close(listeners[i].fd);
+	n_listeners = 0;
+}
