@@ -1,8 +1,82 @@
 /* SPDX-License-Identifier: MIT */
-/* stub: to be written */
+/*
+ * mpsteer status [-j]: the counters of this namespace's mpsteerd.
+ */
+#include <errno.h>
+#include <string.h>
+
 #include "cli.h"
+#include "ctl.h"
+#include "out.h"
+
+static json_int_t num(json_t *r, const char *key)
+{
+	return json_integer_value(json_object_get(r, key));
+}
+
+static const char *str(json_t *r, const char *key)
+{
+	const char *s = json_string_value(json_object_get(r, key));
+
+	return s ? s : "?";
+}
+
+static void print_text(json_t *r)
+{
+	printf("mpsteerd %s (pid %lld), up %llds, config %s, log level %s\n", str(r, "version"),
+	       (long long)num(r, "pid"), (long long)num(r, "uptime_s"), str(r, "config"),
+	       str(r, "log_level"));
+	printf("policies:     client %s, server %s\n", str(r, "client_policy"),
+	       str(r, "server_policy"));
+	printf("connections:  %lld tracked, %lld adopted, %lld reaped (CLOSED missed)\n",
+	       (long long)num(r, "connections"), (long long)num(r, "adopted"),
+	       (long long)num(r, "reaped"));
+	printf("events:       %lld handled, %lld resyncs, %lld reconciliations\n",
+	       (long long)num(r, "events"), (long long)num(r, "resyncs"),
+	       (long long)num(r, "reconciles"));
+	printf("subflows:     %lld created, %lld failed, %lld retried, %lld closed on link loss, "
+	       "%lld demoted\n", (long long)num(r, "subflows_created"),
+	       (long long)num(r, "subflows_failed"), (long long)num(r, "subflows_retried"),
+	       (long long)num(r, "subflows_closed_link"), (long long)num(r, "demoted"));
+	printf("steering:     %lld announces, %lld overrides\n", (long long)num(r, "announced"),
+	       (long long)num(r, "overrides"));
+}
+
 int cmd_status(int argc, char **argv)
 {
-	cli_err("status: no daemon support yet");
-	return EX_UNAVAILABLE;
+	char path[128] = "";
+	json_t *reply;
+	int err;
+
+	if (argc > 1) {
+		if (cli_is_help(argv[1])) {
+			printf("Usage: mpsteer [-j] status\n");
+			return EX_OK;
+		}
+		cli_err("status: unexpected argument '%s'", argv[1]);
+		return EX_USAGE;
+	}
+	reply = daemon_call(mps_ctl_request_new("status"), &err);
+	if (!reply) {
+		mps_ctl_path(path, sizeof(path));
+		if (err == -ENOENT || err == -ECONNREFUSED)
+			cli_err("status: no mpsteerd runs in this network namespace (no answer on %s)",
+				path);
+		else
+			cli_err("status: daemon at %s: %s", path, strerror(-err));
+		return EX_UNAVAILABLE;
+	}
+	if (!json_is_true(json_object_get(reply, "ok"))) {
+		cli_err("status: %s", str(reply, "error"));
+		json_decref(reply);
+		return EX_SOFTWARE;
+	}
+	if (cli.json) {
+		json_object_del(reply, "ok");
+		out_json(reply); /* consumes it */
+		return EX_OK;
+	}
+	print_text(reply);
+	json_decref(reply);
+	return EX_OK;
 }

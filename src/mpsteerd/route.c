@@ -9,10 +9,97 @@
  * recorded here and removed when its address goes and when the daemon exits.
  */
 #include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/fib_rules.h>
+#include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mpsteerd.h"
+#include "nl.h"
+
+/*
+ * Route and rule requests are built here rather than with mps_rtnl_route_add()
+ * / mps_rtnl_rule_add(): mps_nl_talk() takes NLM_F_REPLACE / NLM_F_EXCL
+ * (which share bits with NLM_F_DUMP) for a dump, asks no ACK, and then waits
+ * for one forever. Setting NLM_F_ACK here sidesteps that.
+ */
+static int talk(struct nlmsghdr *nlh)
+{
+	struct mps_nl nl;
+	int err = mps_nl_open(&nl, NETLINK_ROUTE);
+
+	if (err)
+		return err;
+	nlh->nlmsg_flags |= NLM_F_ACK;
+	err = mps_nl_talk(&nl, nlh, NULL, NULL);
+	mps_nl_close(&nl);
+	return err;
+}
+
+static uint8_t table_byte(uint32_t table)
+{
+	return table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
+}
+
+static int route_msg(int cmd, uint32_t table, int ifindex, const struct mps_addr *gw, int family)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct rtmsg *rtm;
+	int err;
+
+	nlh->nlmsg_type = (uint16_t)cmd;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	if (cmd == RTM_NEWROUTE)
+		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_REPLACE;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (uint8_t)family;
+	rtm->rtm_table = table_byte(table);
+	rtm->rtm_type = RTN_UNICAST;
+	if (cmd == RTM_NEWROUTE) {
+		rtm->rtm_protocol = RTPROT_STATIC;
+		rtm->rtm_scope = gw || family == AF_INET6 ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	} else {
+		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	}
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
+	if (gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, mps_addr_len(gw), &gw->v4);
+	err = talk(nlh);
+	if ((cmd == RTM_NEWROUTE && err == -EEXIST) ||
+	    (cmd == RTM_DELROUTE && (err == -ESRCH || err == -ENOENT)))
+		return 0;
+	return err;
+}
+
+static int rule_msg(int cmd, uint32_t table, uint32_t prio, const struct mps_addr *from)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct fib_rule_hdr *frh;
+	int err;
+
+	nlh->nlmsg_type = (uint16_t)cmd;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	/* EXCL: an identical rule is refused (EEXIST) instead of stacked. */
+	if (cmd == RTM_NEWRULE)
+		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
+	frh->family = (uint8_t)from->family;
+	frh->src_len = (uint8_t)(mps_addr_len(from) * 8);
+	frh->table = table_byte(table);
+	frh->action = FR_ACT_TO_TBL;
+	mnl_attr_put(nlh, FRA_SRC, mps_addr_len(from), &from->v4);
+	mnl_attr_put_u32(nlh, FRA_TABLE, table);
+	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
+	err = talk(nlh);
+	if ((cmd == RTM_NEWRULE && err == -EEXIST) ||
+	    (cmd == RTM_DELRULE && (err == -ENOENT || err == -ESRCH)))
+		return 0;
+	return err;
+}
 
 struct route_rec {
 	int ifindex;
@@ -24,6 +111,7 @@ struct route_rec {
 
 static struct route_rec *recs;
 static size_t n_recs;
+static struct mpsd_timer install_timer;
 
 static uint32_t table_of(int ifindex)
 {
@@ -46,8 +134,8 @@ static void install(struct route_rec *r)
 	if (!r->route) {
 		if (mps_rtnl_gateway_of(r->ifindex, r->family, &r->gw))
 			memset(&r->gw, 0, sizeof(r->gw));
-		err = mps_rtnl_route_add(table_of(r->ifindex), r->ifindex,
-					 mps_addr_is_set(&r->gw) ? &r->gw : NULL, r->family);
+		err = route_msg(RTM_NEWROUTE, table_of(r->ifindex), r->ifindex,
+				mps_addr_is_set(&r->gw) ? &r->gw : NULL, r->family);
 		if (err)
 			log_warn("source routing: default route in table %u: %s",
 				 table_of(r->ifindex), strerror(-err));
@@ -55,13 +143,27 @@ static void install(struct route_rec *r)
 			r->route = true;
 	}
 	if (!r->rule) {
-		err = mps_rtnl_rule_add(table_of(r->ifindex), cfg.rule_prio, &r->addr);
+		err = rule_msg(RTM_NEWRULE, table_of(r->ifindex), cfg.rule_prio, &r->addr);
 		if (err)
 			log_warn("source routing: rule from %s: %s",
 				 mps_addr_format(&r->addr, buf, sizeof(buf)), strerror(-err));
 		else
 			r->rule = true;
 	}
+}
+
+static void install_pending(void *data)
+{
+	for (size_t i = 0; i < n_recs; i++)
+		install(&recs[i]);
+}
+
+/* Called from inside rtnetlink dumps and notifications: the work is deferred
+ * to a timer, as the rtnetlink socket is busy until the callback returns. */
+static void schedule_install(void)
+{
+	if (!install_timer.due_ms)
+		timer_arm(&install_timer, 0, install_pending, NULL);
 }
 
 void route_addr_added(const struct mps_ifaddr *a)
@@ -82,7 +184,7 @@ void route_addr_added(const struct mps_ifaddr *a)
 	r->ifindex = a->ifindex;
 	r->addr = a->addr;
 	r->family = a->addr.family;
-	install(r);
+	schedule_install();
 }
 
 static bool table_shared(size_t skip, int ifindex, int family)
@@ -99,10 +201,10 @@ static void uninstall(size_t i)
 	struct route_rec *r = &recs[i];
 
 	if (r->rule)
-		mps_rtnl_rule_del(table_of(r->ifindex), cfg.rule_prio, &r->addr);
+		rule_msg(RTM_DELRULE, table_of(r->ifindex), cfg.rule_prio, &r->addr);
 	if (r->route && !table_shared(i, r->ifindex, r->family))
-		mps_rtnl_route_del(table_of(r->ifindex), r->ifindex,
-				   mps_addr_is_set(&r->gw) ? &r->gw : NULL, r->family);
+		route_msg(RTM_DELROUTE, table_of(r->ifindex), r->ifindex,
+			  mps_addr_is_set(&r->gw) ? &r->gw : NULL, r->family);
 	recs[i] = recs[--n_recs];
 }
 
@@ -123,12 +225,13 @@ void route_iface_up(int ifindex)
 		if (recs[i].ifindex != ifindex)
 			continue;
 		recs[i].route = false;
-		install(&recs[i]);
 	}
+	schedule_install();
 }
 
 void route_cleanup_all(void)
 {
+	timer_cancel(&install_timer);
 	while (n_recs)
 		uninstall(n_recs - 1);
 	free(recs);
