@@ -1,13 +1,41 @@
 # shellcheck shell=bash
-# Helpers of the run_*.sh tests (`mpsteer run`), on top of lib.sh. Source after lib.sh and
-# netns_init.
+# Helpers of the run_*.sh tests (`mpsteer run`), on top of lib.sh. Source after lib.sh.
 #
+#   run_init               netns_init, with a cleanup that runs to the end whatever failed
 #   run_progs              sets TP (dynamic C), TPS (static C), GOC (Go, or empty), PYC
 #   run_topology           two namespaces CLI and SRV joined by one veth pair (see diagram
 #                          in each test); SRV4/SRV6 are the server's addresses
 #   mptcp_counter NS NAME  a MPTcpExt counter of /proc/net/netstat in NS
 #   proto_of FILE TAG      the proto=N a test program printed for TAG (main/thread/child/...)
 #   sha FILE               sha256 of FILE
+
+RUN_NS=()
+
+run_init() {
+	netns_init
+	# Under set -e the first helper that was already gone (or died of our SIGTERM) would stop
+	# the cleanup half way and leave namespaces and processes behind.
+	trap 'set +e; run_cleanup' EXIT
+}
+
+run_cleanup() {
+	local ns
+	_cleanup 2>/dev/null
+	for ns in "${RUN_NS[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+}
+
+# run_ns NAME: creates NAME-<pid>, recorded for the cleanup (not from a $(...) subshell).
+run_ns() {
+	local ns="$1-$$"
+	ip netns add "$ns"
+	RUN_NS+=("$ns")
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0
+}
 
 PROGS_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../progs" && pwd)
 
@@ -41,8 +69,10 @@ run_progs() {
 #   c0 10.77.1.1/24  <--- veth --->    s0 10.77.1.2/24
 #      fd00:77::1/64                      fd00:77::2/64
 run_topology() {
-	CLI=$(ns_new mps-runc)
-	SRV=$(ns_new mps-runs)
+	run_ns mps-runc
+	run_ns mps-runs
+	CLI=mps-runc-$$
+	SRV=mps-runs-$$
 	link_pair "$CLI" c0 10.77.1.1/24 "$SRV" s0 10.77.1.2/24 fd00:77::1/64 fd00:77::2/64
 	SRV4=10.77.1.2
 	SRV6=fd00:77::2
@@ -64,5 +94,5 @@ sha() {
 
 # listening NS PORT: a listener on PORT exists in NS.
 listening() {
-	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .
+	ip netns exec "$1" ss -Hltn "sport = :$2" | grep . >/dev/null
 }
