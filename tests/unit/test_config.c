@@ -1,0 +1,297 @@
+/* SPDX-License-Identifier: MIT */
+/* mpsteerd's config parser and its pure policy decisions. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <string.h>
+
+#include "../../src/mpsteerd/mpsteerd.h"
+
+/* policy.c and config.c refer to these daemon globals through mpsteerd.h. */
+struct mpsd_config cfg;
+
+static int load(const char *text, struct mpsd_config *c, char *err)
+{
+	mpsd_config_defaults(c);
+	return mpsd_config_load_string("t.conf", text, c, err, 256);
+}
+
+static void test_defaults(void **state)
+{
+	struct mpsd_config c;
+	char err[256] = "";
+
+	assert_int_equal(load("", &c, err), 0);
+	assert_int_equal(c.client.kind, MPSD_POL_PER_IFACE);
+	assert_int_equal(c.server.kind, MPSD_POL_NONE);
+	assert_int_equal(c.pm_mode, MPSD_PM_SET);
+	assert_int_equal(c.n_announce, 0);
+	/* Default deny: loopback, containers, bridges, veth. */
+	assert_false(mpsd_config_iface_allowed(&c, "lo", ""));
+	assert_false(mpsd_config_iface_allowed(&c, "docker0", "bridge"));
+	assert_false(mpsd_config_iface_allowed(&c, "br-1a2b", "bridge"));
+	assert_false(mpsd_config_iface_allowed(&c, "virbr0", "bridge"));
+	assert_false(mpsd_config_iface_allowed(&c, "veth12", "veth"));
+	assert_true(mpsd_config_iface_allowed(&c, "eth0", ""));
+	assert_true(mpsd_config_iface_allowed(&c, "wlan0", ""));
+}
+
+static void test_full(void **state)
+{
+	struct mpsd_config c;
+	char err[256] = "";
+	const char *text = "# comment\n"
+			   "[daemon]\n"
+			   "path_manager = check\n"
+			   "log_level = debug\n"
+			   "reconcile_interval = 5\n"
+			   "max_subflows = 4\n"
+			   "[client]\n"
+			   "policy = ndiffports 3\n"
+			   "[server]\n"
+			   "policy = none\n"
+			   "announce = 10.0.0.1, eth1 [2001:db8::1]:8080\n"
+			   "[interfaces]\n"
+			   "allow = veth* eth*\n"
+			   "backup = wwan* 10.9.0.0/16\n"
+			   "[links]\n"
+			   "on_down = backup\n"
+			   "retry_base_ms = 100\n"
+			   "[routing]\n"
+			   "source_routing = yes\n"
+			   "table_base = 9000\n";
+	struct mps_addr a;
+
+	assert_int_equal(load(text, &c, err), 0);
+	assert_int_equal(c.pm_mode, MPSD_PM_CHECK);
+	assert_int_equal(c.log_level, MPSD_LOG_DEBUG);
+	assert_int_equal(c.reconcile_s, 5);
+	assert_int_equal(c.max_subflows, 4);
+	assert_int_equal(c.client.kind, MPSD_POL_NDIFFPORTS);
+	assert_int_equal(c.client.n, 3);
+	assert_int_equal(c.n_announce, 3);
+	assert_false(c.announce[0].is_iface);
+	assert_true(c.announce[1].is_iface);
+	assert_string_equal(c.announce[1].ifname, "eth1");
+	assert_int_equal(c.announce[2].addr.port, 8080);
+	assert_true(mpsd_config_iface_allowed(&c, "veth0", "veth"));
+	assert_false(mpsd_config_iface_allowed(&c, "wlan0", ""));
+	assert_true(mpsd_matchlist_hit(&c.backup, "wwan0", NULL));
+	mps_addr_parse("10.9.3.4", false, &a);
+	assert_true(mpsd_matchlist_hit(&c.backup, "eth0", &a));
+	mps_addr_parse("10.10.3.4", false, &a);
+	assert_false(mpsd_matchlist_hit(&c.backup, "eth0", &a));
+	assert_int_equal(c.link_down, MPSD_LD_BACKUP);
+	assert_int_equal(c.retry_base_ms, 100);
+	assert_true(c.source_routing);
+	assert_int_equal(c.table_base, 9000);
+}
+
+/* Errors name file:line, the key and the bad value. */
+static void test_errors(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "[client]\npolicy = meshy\n", "t.conf:2: bad value 'meshy' for key 'policy'" },
+		{ "[daemon]\n\nmax_subflows = 0\n", "t.conf:3: bad value '0' for key 'max_subflows' (1..64)" },
+		{ "[daemon]\nlog_level = loud\n", "t.conf:2: bad value 'loud' for key 'log_level'" },
+		{ "[daemon]\npath_manager = kernel\n", "t.conf:2: bad value 'kernel' for key 'path_manager'" },
+		{ "[client]\npolicy = ndiffports x\n", "t.conf:2: bad value 'ndiffports x' for key 'policy'" },
+		{ "[client]\ncolour = red\n", "t.conf:2: unknown key 'colour' in section [client]" },
+		{ "[nope]\na = b\n", "t.conf:2: unknown section [nope]" },
+		{ "[interfaces]\nbackup = 10.0.0.0/40\n", "t.conf:2: bad value '10.0.0.0/40'" },
+		{ "[server]\nannounce = 1.2.3.4:99999\n", "t.conf:2: bad value '1.2.3.4:99999' for key 'announce'" },
+		{ "[routing]\nsource_routing = maybe\n", "t.conf:2: bad value 'maybe' for key 'source_routing'" },
+		{ "[daemon]\ncontrol_group = no-such-group-xyz\n", "t.conf:2: bad value 'no-such-group-xyz' for key 'control_group'" },
+		{ "[daemon\n", "t.conf:1: syntax error" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mpsd_config c;
+		char err[256] = "";
+
+		assert_int_equal(load(cases[i].text, &c, err), -EINVAL);
+		if (strncmp(err, cases[i].want, strlen(cases[i].want)))
+			fail_msg("case %zu: got \"%s\", want prefix \"%s\"", i, err, cases[i].want);
+	}
+}
+
+static void test_policy_names(void **state)
+{
+	static const char *const ok[] = { "none", "per-interface", "fullmesh", "ndiffports 2" };
+	struct mpsd_policy p;
+	char buf[32];
+
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(mpsd_policy_parse(ok[i], &p), 0);
+		assert_string_equal(mpsd_policy_format(&p, buf, sizeof(buf)), ok[i]);
+	}
+	assert_int_equal(mpsd_policy_parse("ndiffports", &p), -EINVAL);
+	assert_int_equal(mpsd_policy_parse("ndiffports 0", &p), -EINVAL);
+	assert_int_equal(mpsd_policy_parse("ndiffports 65", &p), -EINVAL);
+	assert_int_equal(mpsd_policy_parse("", &p), -EINVAL);
+}
+
+static void test_prefix(void **state)
+{
+	struct mps_addr p, a;
+
+	mps_addr_parse("2001:db8::", false, &p);
+	mps_addr_parse("2001:db8:ffff::1", false, &a);
+	assert_true(mpsd_prefix_contains(&p, 32, &a));
+	assert_false(mpsd_prefix_contains(&p, 48, &a));
+	mps_addr_parse("10.0.0.0", false, &p);
+	mps_addr_parse("10.0.0.255", false, &a);
+	assert_true(mpsd_prefix_contains(&p, 24, &a));
+	assert_false(mpsd_prefix_contains(&p, 25, &a));
+	assert_true(mpsd_prefix_contains(&p, 0, &a));
+	mps_addr_parse("::ffff:10.0.0.1", false, &a); /* another family */
+	assert_false(mpsd_prefix_contains(&p, 8, &a));
+}
+
+/* ---- policy ---- */
+
+static struct mps_addr A(const char *s)
+{
+	struct mps_addr a;
+
+	assert_int_equal(mps_addr_parse(s, true, &a), 0);
+	return a;
+}
+
+struct rig {
+	struct mpsd_local locals[4];
+	struct mpsd_pair existing[4];
+	struct mps_addr remotes[2];
+	struct mpsd_plan_in in;
+};
+
+/* Client with eth0 10.0.1.2 (initial subflow to 10.0.0.1:80) and eth1 10.0.2.2, wlan 10.0.3.2. */
+static void rig_init(struct rig *r, enum mpsd_policy_kind kind)
+{
+	memset(r, 0, sizeof(*r));
+	r->locals[0] = (struct mpsd_local){ .ifindex = 2, .ifname = "eth0", .addr = A("10.0.1.2") };
+	r->locals[1] = (struct mpsd_local){ .ifindex = 3, .ifname = "eth1", .addr = A("10.0.2.2") };
+	r->locals[2] = (struct mpsd_local){ .ifindex = 4, .ifname = "wlan0", .addr = A("10.0.3.2") };
+	r->locals[3] = (struct mpsd_local){ .ifindex = 3, .ifname = "eth1", .addr = A("2001:db8::2") };
+	r->existing[0] = (struct mpsd_pair){ .ifindex = 2, .local = A("10.0.1.2:40000"),
+					     .remote = A("10.0.0.1:80") };
+	r->in.policy.kind = kind;
+	r->in.max_subflows = 8;
+	r->in.local0 = A("10.0.1.2:40000");
+	r->in.remote0 = A("10.0.0.1:80");
+	r->in.ifindex0 = 2;
+	r->in.existing = r->existing;
+	r->in.n_existing = 1;
+	r->in.locals = r->locals;
+	r->in.n_locals = 4;
+	r->in.remotes = r->remotes;
+}
+
+static void test_plan_per_iface(void **state)
+{
+	struct mpsd_pair out[8];
+	struct rig r;
+	char buf[MPS_ADDRSTRLEN];
+
+	rig_init(&r, MPSD_POL_PER_IFACE);
+	assert_int_equal(mpsd_plan(&r.in, out, 8), 2);
+	assert_int_equal(out[0].ifindex, 3);
+	assert_string_equal(mps_addr_format(&out[0].local, buf, sizeof(buf)), "10.0.2.2");
+	assert_string_equal(mps_addr_format(&out[0].remote, buf, sizeof(buf)), "10.0.0.1:80");
+	assert_int_equal(out[1].ifindex, 4);
+	/* With those created, nothing more. */
+	r.existing[1] = out[0];
+	r.existing[2] = out[1];
+	r.in.n_existing = 3;
+	assert_int_equal(mpsd_plan(&r.in, out, 8), 0);
+	/* The initial subflow gone (its link died and came back): re-created. */
+	r.existing[0] = r.existing[2];
+	r.in.n_existing = 2;
+	assert_int_equal(mpsd_plan(&r.in, out, 8), 1);
+	assert_int_equal(out[0].ifindex, 2);
+}
+
+static void test_plan_cap_and_deny_id0(void **state)
+{
+	struct mpsd_pair out[8];
+	struct rig r;
+	char buf[MPS_ADDRSTRLEN];
+
+	rig_init(&r, MPSD_POL_PER_IFACE);
+	r.in.max_subflows = 2;
+	assert_int_equal(mpsd_plan(&r.in, out, 8), 1);
+	r.in.max_subflows = 1;
+	assert_int_equal(mpsd_plan(&r.in, out, 8), 0);
+	/* deny-join-id0: not to the initial address; an announced one instead. */
+	r.in.max_subflows = 8;
+	r.in.deny_join_id0 = true;
+	assert_int_equal(mpsd_plan(&r.in, out, 8), 0);
+	r.remotes[0] = A("10.0.9.1");
+	r.in.n_remotes = 1;
+	assert_int_equal(mpsd_plan(&r.in, out, 8), 2);
+	assert_string_equal(mps_addr_format(&out[0].remote, buf, sizeof(buf)), "10.0.9.1:80");
+}
+
+static void test_plan_fullmesh(void **state)
+{
+	struct mpsd_pair out[16];
+	struct rig r;
+
+	rig_init(&r, MPSD_POL_FULLMESH);
+	r.remotes[0] = A("10.0.8.1:8080");
+	r.in.n_remotes = 1;
+	/* 3 IPv4 locals x 2 remotes, minus the initial pair; the IPv6 local has no v6 peer. */
+	assert_int_equal(mpsd_plan(&r.in, out, 16), 5);
+	assert_int_equal(out[4].remote.port, 8080);
+	r.in.max_subflows = 4;
+	assert_int_equal(mpsd_plan(&r.in, out, 16), 3);
+}
+
+static void test_plan_ndiffports(void **state)
+{
+	struct mpsd_pair out[8];
+	struct rig r;
+
+	rig_init(&r, MPSD_POL_NDIFFPORTS);
+	r.in.policy.n = 3;
+	assert_int_equal(mpsd_plan(&r.in, out, 8), 2);
+	assert_true(mps_addr_same_ip(&out[0].local, &r.in.local0));
+	assert_int_equal(out[0].local.port, 0);
+	assert_true(mps_addr_equal(&out[1].remote, &r.in.remote0));
+	/* The initial interface unusable: nothing (the pair needs its address). */
+	r.in.locals = r.locals + 1;
+	r.in.n_locals = 3;
+	assert_int_equal(mpsd_plan(&r.in, out, 8), 0);
+}
+
+static void test_plan_none(void **state)
+{
+	struct mpsd_pair out[8];
+	struct rig r;
+
+	rig_init(&r, MPSD_POL_NONE);
+	assert_int_equal(mpsd_plan(&r.in, out, 8), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_policy_names),
+		cmocka_unit_test(test_prefix),
+		cmocka_unit_test(test_plan_per_iface),
+		cmocka_unit_test(test_plan_cap_and_deny_id0),
+		cmocka_unit_test(test_plan_fullmesh),
+		cmocka_unit_test(test_plan_ndiffports),
+		cmocka_unit_test(test_plan_none),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
