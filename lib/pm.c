@@ -168,6 +168,14 @@ int mps_pm_subscribe(struct mps_pm *pm)
 	return 0;
 }
 
+/* mnl_nlmsg_ok() casts nlmsg_len to int, so a length >= 2^31 passes it;
+ * compare unsigned. */
+static bool msg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return len >= (int)sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (uint32_t)len;
+}
+
 /* Runs cb over each event of one datagram. Malformed or foreign messages
  * are skipped: one bad message must not hide the good ones after it. */
 static int dispatch(struct mps_pm *pm, size_t n, mps_event_cb cb, void *data)
@@ -176,7 +184,7 @@ static int dispatch(struct mps_pm *pm, size_t n, mps_event_cb cb, void *data)
 	int len = (int)n, ret;
 	struct mps_event ev;
 
-	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+	for (; msg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 		if (nlh->nlmsg_type != pm->family_id)
 			continue;
 		if (mps_pm_event_parse(nlh, &ev))
