@@ -50,6 +50,20 @@ const struct mps_link *mps_ifcache_link_by_name(const struct mps_ifcache *c, con
 /* Interface holding this local address (ports ignored), or NULL. */
 const struct mps_ifaddr *mps_ifcache_addr(const struct mps_ifcache *c, const struct mps_addr *a);
 
+/*
+ * Route lookups: the interface a packet from src to dst leaves through, as
+ * the kernel decides it now (RTM_GETROUTE with source, honouring policy
+ * rules). A subflow's interface is this one — not the one holding its local
+ * address: a server's joined subflows keep the server's initial address but
+ * travel the path the client chose.
+ */
+struct mps_router;
+int mps_router_new(struct mps_router **out);
+void mps_router_free(struct mps_router *r);
+/* -ENETUNREACH / -EHOSTUNREACH when there is no route. */
+int mps_router_oif(struct mps_router *r, const struct mps_addr *src, const struct mps_addr *dst,
+		   int *oif);
+
 /* Change notifications (daemon): RTMGRP_LINK | IPv4/IPv6 address groups. */
 enum mps_rtnl_ev_type { MPS_RTNL_LINK_NEW, MPS_RTNL_LINK_DEL, MPS_RTNL_ADDR_NEW, MPS_RTNL_ADDR_DEL };
 struct mps_rtnl_event {

@@ -1,14 +1,23 @@
 /* SPDX-License-Identifier: MIT */
-/* Client side of the control socket: see src/common/ctl.h. */
+/* Client side of the daemon's control socket (protocol: src/common/ctl.h). */
 #include <errno.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "ctl.h"
 
 json_t *daemon_call(json_t *req, int *err)
 {
+	json_t *reply = NULL;
+	int fd = -1;
+
+	*err = req ? mps_ctl_connect(&fd) : -ENOMEM;
+	if (!*err)
+		*err = mps_ctl_call(fd, req, &reply);
+	if (fd >= 0)
+		close(fd);
 	json_decref(req);
-	*err = -ENOENT;
-	return NULL;
+	return *err ? NULL : reply;
 }
 
 json_t *daemon_conn(json_t *conns_reply, uint32_t token)
