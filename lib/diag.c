@@ -225,11 +225,12 @@ static void sf_fill_tcp_info(struct mps_subflow *s, const struct nlattr *attr)
 }
 
 /*
- * Backup bits, as measured on 6.18 (client endpoint flagged `backup`, and
- * MP_PRIO sent from one side with SET_FLAGS): on the side that asked, the
- * subflow shows BKUP_LOC; on its peer the same subflow shows BKUP_REM. So
- * BKUP_LOC = "we asked the peer to treat it as backup", BKUP_REM = "the peer
- * asked us". The scheduler honours either (KERNEL.md).
+ * Backup bits, measured on 6.18: after `ip mptcp endpoint change id N backup`
+ * on the client (which sends MP_PRIO on its subflows of that endpoint), the
+ * client's subflow shows BKUP_LOC and the server's end of the same subflow
+ * shows BKUP_REM; `nobackup` clears both. So BKUP_LOC = "we asked the peer to
+ * treat it as backup", BKUP_REM = "the peer asked us". The scheduler honours
+ * either (KERNEL.md).
  */
 static void sf_fill_backup(struct mps_subflow *s)
 {
