@@ -9,7 +9,8 @@
  *   hold HOST PORT                connect, print "held proto=N", wait for a signal
  *   kinds                         prints SO_PROTOCOL and flags of UDP, Unix and TCP sockets
  *   exit N | selfkill SIG | wait  exit with N, kill itself, wait for a signal
- *   loop N                        socket()+close() N times, prints ns per pair
+ *   loop N [mptcp]                socket()+close() N times, prints ns per pair (mptcp: ask
+ *                                 for IPPROTO_MPTCP itself, the cost of MPTCP sockets as such)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -244,7 +245,7 @@ static int kinds(void)
 	return 0;
 }
 
-static int loop(long n)
+static int loop(long n, int proto)
 {
 	struct timespec a, b;
 	long i;
@@ -252,7 +253,7 @@ static int loop(long n)
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	for (i = 0; i < n; i++) {
-		fd = socket(AF_INET, SOCK_STREAM, 0);
+		fd = socket(AF_INET, SOCK_STREAM, proto);
 		if (fd < 0)
 			return 1;
 		close(fd);
@@ -286,8 +287,8 @@ int main(int argc, char **argv)
 		pause();
 		return 0;
 	}
-	if (!strcmp(cmd, "loop") && argc == 3)
-		return loop(atol(argv[2]));
+	if (!strcmp(cmd, "loop") && argc >= 3)
+		return loop(atol(argv[2]), argc > 3 && !strcmp(argv[3], "mptcp") ? IPPROTO_MPTCP : 0);
 	fprintf(stderr, "usage: see the comment at the top of mps_testprog.c\n");
 	return 64;
 }
