@@ -89,11 +89,16 @@ static int filter_install(void)
 		return -ENOMEM;
 	/* 32-bit (i386) or x32 calls are not converted, but must not be killed either. */
 	ret = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+	/* The kernel's errno (EBUSY: another listener), not libseccomp's ECANCELED. */
+	if (!ret)
+		ret = seccomp_attr_set(ctx, SCMP_FLTATR_API_SYSRAWRC, 1);
 	if (!ret)
 		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	if (!ret)
 		ret = filter_rules(ctx);
-	if (!ret && seccomp_load(ctx) < 0) {
+	if (!ret)
+		ret = seccomp_load(ctx);
+	if (ret == -EACCES) {
 		ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
 		if (!ret)
 			ret = seccomp_load(ctx);
@@ -360,9 +365,12 @@ int run_seccomp(const struct run_opts *o)
 	}
 	ret = start(&s, &st);
 	if (ret < 0) {
+		/* Measured on 6.18: a second listener in the chain fails with EFAULT, not EBUSY. */
 		cli_err("run: cannot install the seccomp filter: %s%s", strerror(-ret),
-			ret == -EBUSY ? " (another seccomp listener is active; try --mode preload)"
-				      : "; try --mode preload");
+			ret == -EBUSY || ret == -EFAULT
+				? " (already under a seccomp listener, e.g. another mpsteer run?); "
+				  "try --mode preload"
+				: "; try --mode preload");
 		if (s.cmd > 0)
 			waitpid(s.cmd, NULL, 0);
 		state_free(&st);
