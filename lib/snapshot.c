@@ -85,14 +85,23 @@ static int subflow_cmp(const void *a, const void *b)
 	       cmp_u32(x->local.port, y->local.port) ?: cmp_u32(x->inode, y->inode);
 }
 
-/* The bound device if any, else the interface holding the local address. */
-static void subflow_ifname(struct mps_subflow *s, const struct mps_ifcache *ifc)
+/*
+ * The bound device if any, else the interface the kernel routes local ->
+ * remote through (a server's joined subflows keep the server's initial
+ * address but travel the client's other path), else the interface holding
+ * the local address.
+ */
+static void subflow_ifname(struct mps_subflow *s, const struct mps_ifcache *ifc,
+			   struct mps_router *rt)
 {
 	const struct mps_ifaddr *ia;
 	const struct mps_link *l;
+	int oif = 0;
 
 	if (!ifc)
 		return;
+	if (!s->ifindex && rt && mps_router_oif(rt, &s->local, &s->remote, &oif) == 0)
+		s->ifindex = oif;
 	if (!s->ifindex) {
 		ia = mps_ifcache_addr(ifc, &s->local);
 		if (ia)
@@ -151,6 +160,7 @@ static int snapshot_build(unsigned what, struct mps_snapshot *snap)
 	struct vec conns = { .size = sizeof(struct mps_conn) };
 	struct vec sfs = { .size = sizeof(struct mps_subflow) };
 	struct mps_ifcache *ifc = NULL;
+	struct mps_router *rt = NULL;
 	size_t i;
 	int err;
 
@@ -163,14 +173,16 @@ static int snapshot_build(unsigned what, struct mps_snapshot *snap)
 		goto out;
 	/* Interface names are decoration too: without rtnl, ifname stays "". */
 	mps_ifcache_new(&ifc);
+	mps_router_new(&rt);
 	for (i = 0; i < sfs.n; i++)
-		subflow_ifname((struct mps_subflow *)sfs.items + i, ifc);
+		subflow_ifname((struct mps_subflow *)sfs.items + i, ifc, rt);
 	qsort(snap->conns, snap->n_conns, sizeof(*snap->conns), conn_cmp);
 	qsort(sfs.items, sfs.n, sizeof(struct mps_subflow), subflow_cmp);
 	err = join(snap, sfs.items, sfs.n);
 	if (!err && (what & MPS_SNAP_OWNERS))
 		resolve_owners(snap);
 out:
+	mps_router_free(rt);
 	mps_ifcache_free(ifc);
 	free(sfs.items);
 	return err;

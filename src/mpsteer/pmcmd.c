@@ -135,7 +135,9 @@ static struct mps_pm *open_pm(void)
 /* Turns a kernel refusal into one line; the kernel's own words are kept. */
 static int finish(struct mps_pm *pm, int ret, const char *what)
 {
-	const char *k = mps_pm_errmsg(pm);
+	char k[256];
+
+	snprintf(k, sizeof(k), "%s", mps_pm_errmsg(pm));
 
 	if (ret) {
 		cli_err("%s: %s%s%s", what, *k ? k : strerror(-ret),
@@ -148,7 +150,12 @@ static int finish(struct mps_pm *pm, int ret, const char *what)
 		out_json(json_pack("{s:b,s:s}", "ok", 1, "done", what));
 	}
 	mps_pm_free(pm);
-	return ret ? cli_exit_code(ret) : EX_OK;
+	if (!ret)
+		return EX_OK;
+	/* The kernel says EINVAL for both "no such subflow/token" and bad data. */
+	if (strstr(k, "not found") || strstr(k, "invalid token"))
+		return EX_NOINPUT;
+	return ret == -EINVAL ? EX_DATAERR : cli_exit_code(ret);
 }
 
 int cmd_subflow(int argc, char **argv)

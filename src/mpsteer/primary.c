@@ -78,6 +78,17 @@ static const char *role(bool backup)
 	return backup ? "backup" : "primary";
 }
 
+/* A PATH that every subflow is on (e.g. a server's own initial address) steers nothing. */
+static void warn_if_all_primary(const struct mps_plan *p, uint32_t token, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->changes[i].token == token && p->changes[i].backup)
+			return;
+	cli_warn("every subflow of connection %u is via %s: none is backup now", token, path);
+}
+
 static void report(const struct mps_snapshot *snap, const struct mps_plan *p, const char *path,
 		   bool dry_run)
 {
@@ -109,6 +120,8 @@ static void report(const struct mps_snapshot *snap, const struct mps_plan *p, co
 			       mps_addr_format(&c->remote, r, sizeof(r)), ifn, role(c->was_backup),
 			       c->backup != c->was_backup ? " -> " : " (unchanged)",
 			       c->backup != c->was_backup ? role(c->backup) : "");
+		if (i + 1 == p->n || p->changes[i + 1].token != c->token)
+			warn_if_all_primary(p, c->token, path);
 		if (!c->backup && c->peer_backup)
 			cli_warn("the peer asked for backup on %s -> %s: the peer's traffic may not follow",
 				 mps_addr_format(&c->local, l, sizeof(l)),

@@ -22,7 +22,8 @@ _TMPDIR=
 CHECKS=0
 
 _cleanup() {
-	local p ns
+	local rc=$? p ns
+	set +e # a killed job's status must not end the cleanup early
 	for p in "${_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${_PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	for ns in "${_NAMESPACES[@]}"; do
@@ -30,7 +31,8 @@ _cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	[ -n "$_TMPDIR" ] && rm -rf "$_TMPDIR"
-	return 0
+	# The script's own status, not that of the last kill or wait above.
+	exit "$rc"
 }
 
 fail() {
@@ -54,7 +56,8 @@ netns_init() {
 	[ -e /proc/sys/net/mptcp/enabled ] || skip "this kernel has no MPTCP"
 	[ -x "$MPSTEER" ] || fail "mpsteer binary not found at $MPSTEER"
 	trap _cleanup EXIT
-	trap 'exit 1' INT TERM
+	trap 'echo "[$TEST_NAME] interrupted by SIGINT" >&2; exit 1' INT
+	trap 'echo "[$TEST_NAME] interrupted by SIGTERM" >&2; exit 1' TERM
 	_TMPDIR=$(mktemp -d "/tmp/mpsteer-$TEST_NAME.XXXXXX")
 	TMP=$_TMPDIR
 }
@@ -173,4 +176,11 @@ wait_ge() {
 		sleep 0.05
 	done
 	fail "timed out after ${limit}s waiting for: $desc (last: '$got', want >= $min)"
+}
+
+# ss_has NS FILTER...: an established TCP socket matching the ss filter exists.
+ss_has() {
+	local ns=$1 out
+	shift
+	out=$(ip netns exec "$ns" ss -Htn state established "$@") && [ -n "$out" ]
 }
