@@ -199,10 +199,14 @@ static int dispatch(struct mps_pm *pm, size_t n, mps_event_cb cb, void *data)
 int mps_pm_recv_events(struct mps_pm *pm, mps_event_cb cb, void *data)
 {
 	int fd = mps_pm_fd(pm), got = 0, ret;
+	struct sockaddr_nl from;
+	socklen_t fromlen;
 	ssize_t n;
 
 	while (got < EV_BATCH) {
-		n = recv(fd, pm->rx, sizeof(pm->rx), MSG_DONTWAIT);
+		fromlen = sizeof(from);
+		n = recvfrom(fd, pm->rx, sizeof(pm->rx), MSG_DONTWAIT, (struct sockaddr *)&from,
+			     &fromlen);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -211,6 +215,10 @@ int mps_pm_recv_events(struct mps_pm *pm, mps_event_cb cb, void *data)
 			return -errno; /* -ENOBUFS: events were lost */
 		}
 		got++;
+		/* Only the kernel speaks for the path manager: a privileged
+		 * process could unicast look-alike events to our port id. */
+		if (fromlen < sizeof(from) || from.nl_pid != 0)
+			continue;
 		ret = dispatch(pm, (size_t)n, cb, data);
 		if (ret)
 			return ret;
