@@ -48,6 +48,45 @@ static const struct inet_diag_msg *diag_msg(const struct nlmsghdr *nlh)
 	return m;
 }
 
+/*
+ * Walks len bytes of attributes. Unlike mnl_attr_parse, which stops quietly
+ * at the first attribute that does not fit, a message cut inside an attribute
+ * (or with bytes after the last one) is -EINVAL: the kernel fills its
+ * messages exactly.
+ */
+static int attr_walk(const void *start, size_t len, mnl_attr_cb_t cb, void *data)
+{
+	const struct nlattr *attr = start;
+	size_t step;
+
+	while (len >= sizeof(*attr)) {
+		if (attr->nla_len < sizeof(*attr) || attr->nla_len > len)
+			return -EINVAL;
+		if (cb(attr, data) == MNL_CB_ERROR)
+			return -EINVAL;
+		step = MNL_ALIGN(attr->nla_len);
+		if (step >= len)
+			return 0; /* the last attribute's padding may be missing */
+		len -= step;
+		attr = (const struct nlattr *)((const char *)attr + step);
+	}
+	return len ? -EINVAL : 0;
+}
+
+static int attr_walk_msg(const struct nlmsghdr *nlh, size_t hdrlen, mnl_attr_cb_t cb, void *data)
+{
+	size_t off = MNL_NLMSG_HDRLEN + MNL_ALIGN(hdrlen);
+
+	if (nlh->nlmsg_len < off)
+		return 0; /* no attributes */
+	return attr_walk((const char *)nlh + off, nlh->nlmsg_len - off, cb, data);
+}
+
+static int attr_walk_nested(const struct nlattr *nest, mnl_attr_cb_t cb, void *data)
+{
+	return attr_walk(mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest), cb, data);
+}
+
 static void sockid_addr(int family, const __be32 ip[4], __be16 port, struct mps_addr *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -107,7 +146,7 @@ int mps_diag_parse_conn(const struct nlmsghdr *nlh, struct mps_conn *out)
 	memset(out, 0, sizeof(*out));
 	if (!m)
 		return -EINVAL;
-	if (mnl_attr_parse(nlh, sizeof(*m), conn_attr_cb, &ca) < 0)
+	if (attr_walk_msg(nlh, sizeof(*m), conn_attr_cb, &ca) < 0)
 		return -EINVAL;
 	sockid_addr(m->idiag_family, m->id.idiag_src, m->id.idiag_sport, &out->local);
 	sockid_addr(m->idiag_family, m->id.idiag_dst, m->id.idiag_dport, &out->remote);
@@ -124,7 +163,6 @@ struct sf_attrs {
 	const struct nlattr *info; /* tcp_info */
 	const struct nlattr *mptcp; /* INET_ULP_INFO_MPTCP nest */
 	bool is_mptcp;             /* INET_ULP_INFO_NAME == "mptcp" */
-	bool bad;
 };
 
 static bool ulp_name_is_mptcp(const struct nlattr *attr)
@@ -160,10 +198,8 @@ static int sf_attr_cb(const struct nlattr *attr, void *data)
 		sa->info = attr;
 		break;
 	case MPS_INET_DIAG_ULP_INFO:
-		if (mnl_attr_parse_nested(attr, ulp_attr_cb, sa) < 0) {
-			sa->bad = true;
+		if (attr_walk_nested(attr, ulp_attr_cb, sa) < 0)
 			return MNL_CB_ERROR;
-		}
 		break;
 	}
 	return MNL_CB_OK;
@@ -185,10 +221,8 @@ static int mptcp_sf_attr_cb(const struct nlattr *attr, void *data)
 
 	if (type > MPS_MPTCP_SUBFLOW_ATTR_MAX_ || !sf_attr_len[type])
 		return MNL_CB_OK;
-	if (mnl_attr_get_payload_len(attr) < sf_attr_len[type]) {
-		errno = EINVAL;
+	if (mnl_attr_get_payload_len(attr) != sf_attr_len[type])
 		return MNL_CB_ERROR;
-	}
 	switch (type) {
 	case MPS_MPTCP_SUBFLOW_ATTR_TOKEN_REM:
 		s->token_rem = mnl_attr_get_u32(attr);
@@ -246,7 +280,7 @@ int mps_diag_parse_subflow(const struct nlmsghdr *nlh, struct mps_subflow *out)
 	memset(out, 0, sizeof(*out));
 	if (!m)
 		return -EINVAL;
-	if (mnl_attr_parse(nlh, sizeof(*m), sf_attr_cb, &sa) < 0)
+	if (attr_walk_msg(nlh, sizeof(*m), sf_attr_cb, &sa) < 0)
 		return -EINVAL;
 	if (!sa.is_mptcp)
 		return -ENOENT;
@@ -256,7 +290,7 @@ int mps_diag_parse_subflow(const struct nlmsghdr *nlh, struct mps_subflow *out)
 	out->inode = m->idiag_inode;
 	out->ifindex = (int)m->id.idiag_if;
 	/* Tokens need CAP_NET_ADMIN in the socket's netns; without it they stay 0. */
-	if (sa.mptcp && mnl_attr_parse_nested(sa.mptcp, mptcp_sf_attr_cb, out) < 0) {
+	if (sa.mptcp && attr_walk_nested(sa.mptcp, mptcp_sf_attr_cb, out) < 0) {
 		memset(out, 0, sizeof(*out));
 		return -EINVAL;
 	}
