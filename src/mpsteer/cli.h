@@ -14,7 +14,6 @@
 struct cli_opts {
 	bool json;    /* -j */
 	bool pretty;  /* -p: indented JSON */
-	bool numeric; /* -n: no name resolution */
 	int verbose;  /* -v */
 	bool direct;  /* --direct: never talk to the daemon */
 };

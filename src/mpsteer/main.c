@@ -23,7 +23,7 @@ struct command {
 static const struct command commands[] = {
 	{ "conns", cmd_conns, "conns [token T | pid P | peer ADDR[:PORT]]" },
 	{ "monitor", cmd_monitor, "monitor [token T] [event NAME]..." },
-	{ "primary", cmd_primary, "primary { token T | pid P | peer ADDR[:PORT] } via { IFNAME | ADDR } [dry-run]" },
+	{ "primary", cmd_primary, "primary { token T | pid P | peer ADDR[:PORT] } { via { IFNAME | ADDR } [dry-run] | auto }" },
 	{ "subflow", cmd_subflow, "subflow { add | del } token T local ADDR[:PORT] [id N] [dev IFNAME] remote ADDR:PORT" },
 	{ "backup", cmd_backup, "backup { on | off } token T local ADDR:PORT remote ADDR:PORT" },
 	{ "announce", cmd_announce, "announce token T addr ADDR[:PORT] id N [dev IFNAME]" },
@@ -89,7 +89,7 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: mpsteer [-j [-p]] [-n] [-v] [--direct] COMMAND [ARGS]\n\n"
+	fprintf(f, "Usage: mpsteer [-j [-p]] [-v] [--direct] COMMAND [ARGS]\n\n"
 		   "See and steer the MPTCP connections of this network namespace.\n\n"
 		   "Commands:\n");
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -97,7 +97,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nOptions:\n"
 		   "  -j, --json     JSON output (monitor: one object per line)\n"
 		   "  -p, --pretty   indent JSON\n"
-		   "  -n, --numeric  do not resolve process names\n"
+
 		   "  -v, --verbose  say more\n"
 		   "      --direct   talk to the kernel even when mpsteerd runs\n"
 		   "  -V, --version  print the version\n"
@@ -109,7 +109,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },    { "pretty", no_argument, NULL, 'p' },
-		{ "numeric", no_argument, NULL, 'n' }, { "verbose", no_argument, NULL, 'v' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "direct", no_argument, NULL, 'D' },  { "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },    { NULL, 0, NULL, 0 },
 	};
@@ -117,11 +117,10 @@ int main(int argc, char **argv)
 	int c;
 
 	/* '+': stop at the first non-option, so "run -- cmd -x" keeps its options. */
-	while ((c = getopt_long(argc, argv, "+jpnvVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+jpvVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': cli.json = true; break;
 		case 'p': cli.pretty = true; break;
-		case 'n': cli.numeric = true; break;
 		case 'v': cli.verbose++; break;
 		case 'D': cli.direct = true; break;
 		case 'V': printf("mpsteer %s\n", MPS_VERSION_STR); return EX_OK;
