@@ -84,6 +84,10 @@ int run_spawn(struct run_sup *s, run_child_fn child, void *arg)
 		_exit(EX_SOFTWARE);
 	}
 	s->cmd = pid;
+	/* A closed stderr (mpsteer run -v ... 2>&1 | head) must not kill the supervisor: its
+	 * listener would close and CMD's socket() calls would fail. Only after fork: an ignored
+	 * SIGPIPE would be inherited by CMD across exec. */
+	signal(SIGPIPE, SIG_IGN);
 	return 0;
 }
 

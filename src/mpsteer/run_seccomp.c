@@ -50,6 +50,7 @@ struct seccomp_state {
 	int nr_socket;
 	struct stat netns; /* the supervisor's own network namespace */
 	int netns_fd;
+	bool warned_addfd;
 };
 
 /* ---- child: filter ---------------------------------------------------------------------- */
@@ -277,6 +278,11 @@ static void handle_one(struct run_sup *s, struct seccomp_state *st)
 	}
 	if (fd == -ENOENT)
 		return; /* the caller went away while we worked */
+	if (fd == -EINVAL && !st->warned_addfd) {
+		cli_warn("run: this kernel cannot hand over sockets (SECCOMP_ADDFD_FLAG_SEND needs "
+			 "Linux 5.14): programs keep plain TCP; try --mode preload");
+		st->warned_addfd = true;
+	}
 	s->stats.fallback++;
 	if (s->opts->verbose)
 		log_socket(st->req, "TCP", -1, -fd);

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Helpers of the run_*.sh tests (`mpsteer run`), on top of lib.sh. Source after lib.sh.
 #
-#   run_init               netns_init, with a cleanup that runs to the end whatever failed
+#   run_init               netns_init, with a cleanup that also removes run_ns namespaces
 #   run_progs              sets TP (dynamic C), TPS (static C), GOC (Go, or empty), PYC
 #   run_topology           two namespaces CLI and SRV joined by one veth pair (see diagram
 #                          in each test); SRV4/SRV6 are the server's addresses
@@ -13,18 +13,21 @@ RUN_NS=()
 
 run_init() {
 	netns_init
-	# Under set -e the first helper that was already gone (or died of our SIGTERM) would stop
-	# the cleanup half way and leave namespaces and processes behind.
-	trap 'set +e; run_cleanup' EXIT
+	trap run_cleanup EXIT
 }
 
+# Our namespaces first, then lib.sh's cleanup, which ends the script with its status.
 run_cleanup() {
-	local ns
-	_cleanup 2>/dev/null
+	local rc=$? ns
+	set +e # a helper that is already gone must not stop the cleanup half way
+	disown -a # no "Killed" job notices after the verdict
 	for ns in "${RUN_NS[@]}"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
+	(exit "$rc") # lib.sh's _cleanup reads the script's status from $?
+	_cleanup
+	exit "$rc"
 }
 
 # run_ns NAME: creates NAME-<pid>, recorded for the cleanup (not from a $(...) subshell).
