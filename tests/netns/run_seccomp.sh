@@ -10,7 +10,8 @@
 # Inside: every client prints SO_PROTOCOL of its socket (262 = MPTCP), from the main thread, a
 # pthread and a forked child for the C programs; UDP and Unix sockets keep 17 / 0; the
 # SOCK_NONBLOCK / SOCK_CLOEXEC flags survive. Outside: the server's MPCapableSYNRX counter grows
-# by exactly the number of connections, `ss -M` lists a held connection. The data comes back
+# by exactly the number of connections, `ss -M` and `mpsteer conns` list a held connection
+# (owned by the program, not by the supervisor). The data comes back
 # intact (sha256). Exit statuses pass through; signals sent to mpsteer reach CMD; mpsteer waits
 # for orphaned grandchildren; a CMD that moves to another netns gets its sockets there.
 set -eu
@@ -85,6 +86,12 @@ held() {
 wait_for 5 "held connection visible in ss -M" held
 check "ss -M: one MPTCP connection to the server" 1 \
 	"$(ip netns exec "$CLI" ss -HMn state established 'dport = :5000' | wc -l)"
+# mpsteer conns: the connection belongs to the program (the fd lives in its table), not to
+# the supervisor that created it.
+prog_pid=$(pgrep -P "$hold_pid")
+ip netns exec "$CLI" "$MPSTEER" -j conns >"$TMP/conns.json"
+check "conns -j: MPTCP connection owned by the program, no fallback" "$prog_pid false" \
+	"$(jq -r '.[] | select(.remote == "'"$SRV4"':5000") | "\(.pid) \(.fallback)"' "$TMP/conns.json")"
 kill -TERM "$hold_pid"
 rc=0
 wait "$hold_pid" || rc=$?
