@@ -190,9 +190,11 @@ static int mptcp_socket(struct seccomp_state *st, int domain, int type)
 
 	type = (type & ~SOCK_CLOEXEC) | SOCK_CLOEXEC; /* never leak it into our own children */
 	snprintf(path, sizeof(path), "/proc/%u/ns/net", st->req->pid);
-	if (stat(path, &sb) < 0)
+	/* Without /proc (netns_fd < 0) every process is taken to share our namespace. */
+	if (st->netns_fd >= 0 && stat(path, &sb) < 0)
 		return -errno;
-	if (sb.st_ino == st->netns.st_ino && sb.st_dev == st->netns.st_dev) {
+	if (st->netns_fd < 0 ||
+	    (sb.st_ino == st->netns.st_ino && sb.st_dev == st->netns.st_dev)) {
 		fd = socket(domain, type, IPPROTO_MPTCP);
 		return fd < 0 ? -errno : fd;
 	}
@@ -224,7 +226,10 @@ static bool wanted(const struct seccomp_state *st, const struct seccomp_data *d)
 	       (proto == 0 || proto == IPPROTO_TCP);
 }
 
-/* Returns the caller's new fd, or -errno when the caller must get its own socket instead. */
+/*
+ * Returns the caller's new fd; -ESRCH when the caller no longer waits (nothing to answer); any
+ * other -errno when the caller must get its own socket instead.
+ */
 static int convert(struct seccomp_state *st, int domain, int type)
 {
 	struct seccomp_notif_addfd addfd = { 0 };
@@ -236,7 +241,7 @@ static int convert(struct seccomp_state *st, int domain, int type)
 	/* The pid we looked the namespace up by must still be the caller. */
 	if (ioctl(st->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &st->req->id) < 0) {
 		close(sfd);
-		return -ENOENT;
+		return -ESRCH;
 	}
 	addfd.id = st->req->id;
 	addfd.flags = SECCOMP_ADDFD_FLAG_SEND;
@@ -244,7 +249,7 @@ static int convert(struct seccomp_state *st, int domain, int type)
 	addfd.newfd_flags = (type & SOCK_CLOEXEC) ? O_CLOEXEC : 0;
 	fd = ioctl(st->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
 	if (fd < 0)
-		fd = -errno;
+		fd = errno == ENOENT ? -ESRCH : -errno;
 	close(sfd);
 	return fd;
 }
@@ -276,7 +281,7 @@ static void handle_one(struct run_sup *s, struct seccomp_state *st)
 			log_socket(st->req, "MPTCP", fd, 0);
 		return;
 	}
-	if (fd == -ENOENT)
+	if (fd == -ESRCH)
 		return; /* the caller went away while we worked */
 	if (fd == -EINVAL && !st->warned_addfd) {
 		cli_warn("run: this kernel cannot hand over sockets (SECCOMP_ADDFD_FLAG_SEND needs "
@@ -316,11 +321,9 @@ static int state_init(struct seccomp_state *st)
 	st->req_size = sizes.seccomp_notif;
 	st->arch = seccomp_arch_native();
 	st->nr_socket = seccomp_syscall_resolve_name("socket");
-	if (stat("/proc/self/ns/net", &st->netns) < 0)
-		return -errno;
-	st->netns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (st->netns_fd < 0)
-		return -errno;
+	/* No /proc (some containers): sockets are made in our namespace, checks skipped. */
+	if (stat("/proc/self/ns/net", &st->netns) == 0)
+		st->netns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	/* Each socket is held only until ADDFD, but a busy program must not run us out of fds. */
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
