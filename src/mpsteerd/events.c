@@ -43,8 +43,8 @@ static struct mpsd_conn *conn_from_event(const struct mps_event *ev)
 	}
 	if (ev->has & MPS_EVH_IF_IDX && ev->ifindex > 0)
 		c->ifindex0 = ev->ifindex;
-	else if (!c->ifindex0)
-		c->ifindex0 = links_ifindex_of(&c->local0);
+	else if (!c->ifindex0 && (ev->has & MPS_EVH_DADDR))
+		c->ifindex0 = links_oif(&c->local0, &c->remote0);
 	return c;
 }
 
@@ -52,7 +52,7 @@ static int sf_ifindex(const struct mps_event *ev)
 {
 	if (ev->has & MPS_EVH_IF_IDX && ev->ifindex > 0)
 		return ev->ifindex;
-	return links_ifindex_of(&ev->saddr);
+	return links_oif(&ev->saddr, &ev->daddr);
 }
 
 /* The subflow of an event: exact ports, else one we created (no local port yet). */
@@ -144,9 +144,6 @@ static void on_sub_established(struct mpsd_conn *c, const struct mps_event *ev)
 	/* The override or static rules cover new subflows too. */
 	pm_apply_priorities(c);
 }
-
-void pm_note_failure(struct mpsd_conn *c, const struct mps_addr *local,
-		     const struct mps_addr *remote, bool long_lived);
 
 static void on_sub_closed(struct mpsd_conn *c, const struct mps_event *ev)
 {
@@ -337,12 +334,14 @@ static void sync_subflows(struct mpsd_conn *c, const struct mps_conn *k)
 			return;
 		if (sf->state != SF_ESTABLISHED || !sf->local.port)
 			sf->since_ms = now_ms();
+		/* A known subflow keeps its interface (the bound one, from its events). */
+		if (!sf->ifindex)
+			sf->ifindex = links_oif(&d->local, &d->remote);
 		sf->state = SF_ESTABLISHED;
 		sf->local = d->local;
 		sf->remote = d->remote;
 		sf->loc_id = d->loc_id;
 		sf->rem_id = d->rem_id;
-		sf->ifindex = d->ifindex ? d->ifindex : links_ifindex_of(&d->local);
 		sf->backup_local = d->backup_local;
 		sf->backup_peer = d->backup_peer;
 		conn_local_id_note(c, &d->local, d->loc_id);
@@ -361,7 +360,7 @@ static void adopt(struct recon *x, const struct mps_conn *k)
 	c->local0 = k->local;
 	c->remote0 = k->remote;
 	c->family = k->local.family;
-	c->ifindex0 = links_ifindex_of(&k->local);
+	c->ifindex0 = links_oif(&k->local, &k->remote);
 	c->server_side = is_server_side(x, k);
 	conn_local_id_note(c, &c->local0, 0);
 	stats.adopted++;

@@ -19,6 +19,7 @@
 #include "mpsteerd.h"
 
 static struct mps_rtnl *mon;
+static struct mps_router *router;
 static struct mpsd_iface *ifaces;
 static size_t n_ifaces, cap_ifaces;
 static struct mps_ifaddr *addrs;
@@ -87,8 +88,7 @@ static void set_live(struct mpsd_iface *f, bool live, bool initial)
 	uint64_t now = now_ms();
 
 	if (initial) {
-		f->usable = live;
-		f->last_change = now;
+		f->usable = live; /* last_change 0: a first loss is not a flap */
 		return;
 	}
 	if (!live) {
@@ -322,6 +322,9 @@ int links_init(void)
 
 	if (err)
 		return err;
+	err = mps_router_new(&router);
+	if (err)
+		return err;
 	/* Subscribed before the dump: a change during the dump is seen twice, not missed. */
 	err = mps_rtnl_links(dump_link_cb, NULL);
 	if (!err)
@@ -340,6 +343,8 @@ void links_fini(void)
 		loop_del(mps_rtnl_fd(mon));
 	mps_rtnl_free(mon);
 	mon = NULL;
+	mps_router_free(router);
+	router = NULL;
 	free(ifaces);
 	free(addrs);
 	free(view_links);
@@ -375,6 +380,17 @@ size_t links_locals(int family, struct mpsd_local *out, size_t max)
 		n++;
 	}
 	return n;
+}
+
+int links_oif(const struct mps_addr *local, const struct mps_addr *remote)
+{
+	struct mps_addr src = *local, dst = *remote;
+	int oif = 0;
+
+	src.port = dst.port = 0;
+	if (router && mps_router_oif(router, &src, &dst, &oif) == 0 && oif > 0)
+		return oif;
+	return links_ifindex_of(local);
 }
 
 int links_ifindex_of(const struct mps_addr *a)

@@ -203,6 +203,9 @@ int links_resync(void);
 /* Usable local addresses of family (AF_UNSPEC: all); returns count (<= max). */
 size_t links_locals(int family, struct mpsd_local *out, size_t max);
 const struct mpsd_iface *links_iface(int ifindex);
+/* Interface a packet from local to remote leaves through now (route lookup with
+ * policy rules): a subflow's path. Falls back to the interface holding local. */
+int links_oif(const struct mps_addr *local, const struct mps_addr *remote);
 /* Interface holding local address a, 0 if none. */
 int links_ifindex_of(const struct mps_addr *a);
 /* A view usable by mps_path_parse / mps_ifcache_* (valid until the next rtnl event). */
@@ -323,6 +326,9 @@ void pm_apply_priorities(struct mpsd_conn *c);
 void pm_iface_up(int ifindex);
 /* Interface went down / address removed: close or demote its subflows at once. */
 void pm_iface_down(int ifindex, const struct mps_addr *addr /* NULL: whole interface */);
+/* A subflow local->remote closed or failed: retry after a backoff (long_lived resets it). */
+void pm_note_failure(struct mpsd_conn *c, const struct mps_addr *local,
+		     const struct mps_addr *remote, bool long_lived);
 /* Records an override; -ENOENT when the token is not managed, -EINVAL bad path. */
 int pm_override_set(uint32_t token, const char *via, char *err, size_t errlen);
 int pm_override_clear(uint32_t token, char *err, size_t errlen);

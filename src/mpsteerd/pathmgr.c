@@ -145,8 +145,6 @@ static void conn_wake_at(struct mpsd_conn *c, uint64_t at)
 }
 
 void pm_note_failure(struct mpsd_conn *c, const struct mps_addr *local,
-		     const struct mps_addr *remote, bool long_lived);
-void pm_note_failure(struct mpsd_conn *c, const struct mps_addr *local,
 		     const struct mps_addr *remote, bool long_lived)
 {
 	struct mpsd_retry *r = conn_retry(c, local, remote, true);
