@@ -16,7 +16,6 @@ set -o pipefail
 MPSTEER=${MPSTEER:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/src/mpsteer/mpsteer}
 PRELOAD=${PRELOAD:-$(dirname "$MPSTEER")/../preload/libmpsteer-preload.so}
 TEST_NAME=${TEST_NAME:-$(basename "$0" .sh)}
-_NAMESPACES=()
 _PIDS=()
 _TMPDIR=
 CHECKS=0
@@ -26,7 +25,9 @@ _cleanup() {
 	set +e # a killed job's status must not end the cleanup early
 	for p in "${_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${_PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	for ns in "${_NAMESPACES[@]}"; do
+	# ns_new runs in $(...) subshells, so the names are found again by
+	# their suffix: every namespace this test made ends in -$$.
+	for ns in $(ip netns list | awk '{print $1}' | grep -E -- "-$$\$"); do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
@@ -65,7 +66,6 @@ netns_init() {
 ns_new() {
 	local ns="$1-$$"
 	ip netns add "$ns"
-	_NAMESPACES+=("$ns")
 	ip -n "$ns" link set lo up
 	# Duplicate address detection would delay IPv6 addresses: tests want them at once.
 	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
