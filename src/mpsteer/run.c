@@ -170,8 +170,14 @@ static bool detach_now(struct run_sup *s)
 	}
 }
 
+/* On stderr even with -j: stdout belongs to CMD. */
 static void print_summary(const struct run_sup *s)
 {
+	if (cli.json) {
+		fprintf(stderr, "{\"converted\":%lu,\"fallback\":%lu,\"untouched\":%lu}\n",
+			s->stats.converted, s->stats.fallback, s->stats.untouched);
+		return;
+	}
 	run_log("sockets: %lu converted to MPTCP, %lu fell back to TCP, %lu left alone",
 		s->stats.converted, s->stats.fallback, s->stats.untouched);
 }
@@ -260,6 +266,7 @@ static void usage(FILE *f)
 		"                      and set GODEBUG=multipathtcp=1 (Go 1.21 and later)\n"
 		"  -v, --verbose       log each intercepted socket, print the summary at the end\n"
 		"  -s, --summary       print how many sockets were converted / fell back / left alone\n"
+		"                      (on stderr; one JSON object with mpsteer -j)\n"
 		"  -d, --detach        exit with CMD's status as soon as CMD exits (forking daemons,\n"
 		"                      systemd Type=forking); its descendants stay served\n"
 		"  -h, --help          this text\n\n"

@@ -50,6 +50,11 @@ exchange py seccomp 1 python3 "$PYC" "$SRV6" 5000 "$TMP/in" "$TMP/out-py"
 exchange c-dyn-preload preload 3 "$TP" multi "$SRV4" 5000 "$TMP/in" "$TMP/out-c-dyn-preload"
 exchange py-preload preload 1 python3 "$PYC" "$SRV6" 5000 "$TMP/in" "$TMP/out-py-preload"
 
+# The summary as JSON (mpsteer -j), for scripts.
+ip netns exec "$CLI" "$MPSTEER" -j run --summary -- python3 "$PYC" "$SRV4" 5000 "$TMP/in" \
+	"$TMP/out-json" >/dev/null 2>"$TMP/json.err"
+check "-j summary" '{"converted":0,"fallback":1,"untouched":0}' "$(jq -c . "$TMP/json.err")"
+
 check "server saw no MP_CAPABLE SYN" 0 $(($(mptcp_counter "$SRV" MPCapableSYNRX) - syn0))
 
 # A server under `mpsteer run` in a namespace without MPTCP still listens and serves.
