@@ -107,6 +107,7 @@ struct route_rec {
 	bool rule, route;
 	struct mps_addr gw;   /* unset: link route */
 	int family;
+	unsigned gw_wait;     /* attempts spent waiting for the gateway to return */
 };
 
 static struct route_rec *recs;
@@ -126,14 +127,30 @@ static bool wanted(const struct mps_ifaddr *a)
 	       mpsd_config_iface_allowed(&cfg, f->link.name, f->link.kind);
 }
 
-static void install(struct route_rec *r)
+#define GW_RETRY_MS 500
+#define GW_RETRIES 20
+
+/* Returns true when the route waits for its gateway (to be tried again). */
+static bool install(struct route_rec *r)
 {
 	char buf[MPS_ADDRSTRLEN];
+	struct mps_addr gw;
+	bool wait = false;
 	int err;
 
 	if (!r->route) {
-		if (mps_rtnl_gateway_of(r->ifindex, r->family, &r->gw))
+		if (mps_rtnl_gateway_of(r->ifindex, r->family, &gw) == 0) {
+			r->gw = gw;
+		} else if (mps_addr_is_set(&r->gw) && r->gw_wait < GW_RETRIES) {
+			/* The uplink had a gateway: its default route comes back after the
+			 * link (DHCP, NetworkManager); an on-link guess would be wrong. */
+			r->gw_wait++;
+			wait = true;
+		} else {
 			memset(&r->gw, 0, sizeof(r->gw));
+		}
+	}
+	if (!r->route && !wait) {
 		err = route_msg(RTM_NEWROUTE, table_of(r->ifindex), r->ifindex,
 				mps_addr_is_set(&r->gw) ? &r->gw : NULL, r->family);
 		if (err)
@@ -141,6 +158,7 @@ static void install(struct route_rec *r)
 				 table_of(r->ifindex), strerror(-err));
 		else
 			r->route = true;
+		r->gw_wait = 0;
 	}
 	if (!r->rule) {
 		err = rule_msg(RTM_NEWRULE, table_of(r->ifindex), cfg.rule_prio, &r->addr);
@@ -150,12 +168,17 @@ static void install(struct route_rec *r)
 		else
 			r->rule = true;
 	}
+	return wait;
 }
 
 static void install_pending(void *data)
 {
+	bool again = false;
+
 	for (size_t i = 0; i < n_recs; i++)
-		install(&recs[i]);
+		again |= install(&recs[i]);
+	if (again)
+		timer_arm(&install_timer, GW_RETRY_MS, install_pending, NULL);
 }
 
 /* Called from inside rtnetlink dumps and notifications: the work is deferred

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# A 100 MB upload whose primary link dies mid-way completes intact on the
+# other path, and the dead path's subflow is re-created when the link returns.
+#
+#   client ns (mpsteerd)          router ns                 server ns (mpsteerd)
+#   +--------------------+        +-------------------+     +--------------------+
+#   | c1 10.1.1.2 (primary)|------| r1 10.1.1.1        |     |                    |
+#   |       goes down, comes back | r0 10.9.0.1        |-----| s0 10.9.0.2        |
+#   | c2 10.1.2.2          |------| r2 10.1.2.1        |     |                    |
+#   +--------------------+        +-------------------+     +--------------------+
+#   send.py: 100 MB of random data                          server.py sink :9000
+#   (tbf 100mbit on c1 and c2 so that the transfer lasts long enough to cut it)
+set -eu
+. "$(dirname "$0")/daemon_lib.sh"
+netns_init
+command -v jq >/dev/null || skip "jq is not installed"
+daemon_topo 2
+write_server
+for i in 1 2; do
+	ip netns exec "$CLI" tc qdisc add dev c$i root tbf rate 100mbit burst 64kb latency 50ms ||
+		skip "tc tbf is not available"
+done
+
+cat >"$TMP/client.conf" <<'EOF2'
+[interfaces]
+allow = c*
+[routing]
+source_routing = yes
+EOF2
+cat >"$TMP/server.conf" <<'EOF2'
+[interfaces]
+allow = s*
+EOF2
+head -c 100000000 /dev/urandom >"$TMP/data"
+want=$(sha256sum "$TMP/data" | cut -d' ' -f1)
+cat >"$TMP/send.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+s.connect((sys.argv[1], int(sys.argv[2])))
+with open(sys.argv[3], "rb") as f:
+    while True:
+        b = f.read(1 << 16)
+        if not b:
+            break
+        s.sendall(b)
+s.shutdown(socket.SHUT_WR)
+s.recv(1)
+PY
+
+daemon_start "$SRV" "$TMP/server.conf"
+daemon_start "$CLI" "$TMP/client.conf"
+bg "$SRV" python3 "$TMP/server.py" sink 9000 >"$TMP/sink.out"
+SINK=$BG_PID
+wait_for 10 "server listening" listening "$SRV" 9000
+
+bg "$CLI" python3 "$TMP/send.py" $SRV4 9000 "$TMP/data"
+SENDER=$BG_PID
+on_iface() { # established subflows of the client on interface $1
+	kconns "$CLI" | jq "[.[] | .subflows[] | select(.state == \"ESTAB\" and .ifname == \"$1\")] | length"
+}
+wait_eq 10 "a subflow on c1 (the initial one)" 1 on_iface c1
+wait_eq 10 "a subflow on c2 (created by mpsteerd)" 1 on_iface c2
+wait_ge 30 "20 MB received" 20000000 ifbytes "$SRV" s0 rx
+
+log "c1 goes down"
+c2_before=$(ifbytes "$CLI" c2 tx)
+ip -n "$CLI" link set c1 down
+wait_ge 10 "mpsteerd closed the subflow of c1" 1 dstat "$CLI" subflows_closed_link
+check "no subflow left on c1" 0 "$(on_iface c1)"
+wait_ge 60 "20 MB more sent through c2" $((c2_before + 20000000)) ifbytes "$CLI" c2 tx
+kill -0 "$SENDER" 2>/dev/null || fail "the transfer ended before the link came back"
+
+log "c1 comes back"
+ip -n "$CLI" link set c1 up
+ip -n "$CLI" route add default via 10.1.1.1 dev c1 metric 100 # as DHCP would
+wait_eq 20 "subflow on c1 re-created" 1 on_iface c1
+c1_before=$(ifbytes "$CLI" c1 tx)
+
+wait "$SENDER" || fail "the sender failed"
+wait_eq 30 "the sink reported the transfer" 1 bash -c "wc -l <'$TMP/sink.out'"
+check "bytes and sha256 received" "100000000 $want" "$(cat "$TMP/sink.out")"
+check "the re-created c1 subflow carried data" 1 \
+	"$(( $(ifbytes "$CLI" c1 tx) - c1_before > 1000000 ? 1 : 0 ))"
+check "daemon: 2 subflows created (c2, then c1 again)" 2 "$(dstat "$CLI" subflows_created)"
+check "daemon: still tracks the connection until it closes" 1 \
+	"$(( $(dstat "$CLI" connections) <= 1 ? 1 : 0 ))"
+log "PASS ($CHECKS checks)"
