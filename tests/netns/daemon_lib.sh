@@ -144,3 +144,8 @@ PY
 rss_kb() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
+
+# sockpath NS: the control socket of the daemon of NS.
+sockpath() {
+	echo "$MPSTEER_RUNDIR/mpsteerd-$(ip netns exec "$1" stat -L -c %i /proc/self/ns/net).sock"
+}

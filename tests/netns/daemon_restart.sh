@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# kill -9 of the client's mpsteerd in the middle of a transfer loses nothing;
+# the restarted daemon adopts the connection, lists it, and can steer it; its
+# override survives the connection's subflows changing.
+#
+#   client ns (mpsteerd)          router ns                 server ns (mpsteerd)
+#   +--------------------+        +-------------------+     +--------------------+
+#   | c1 10.1.1.2          |------| r1 10.1.1.1        |     |                    |
+#   |                      |      | r0 10.9.0.1        |-----| s0 10.9.0.2        |
+#   | c2 10.1.2.2          |------| r2 10.1.2.1        |     |                    |
+#   +--------------------+        +-------------------+     +--------------------+
+#   send.py: 100 MB (tbf 100mbit on c1, c2)                 server.py sink :9000
+set -eu
+. "$(dirname "$0")/daemon_lib.sh"
+netns_init
+command -v jq >/dev/null || skip "jq is not installed"
+daemon_topo 2
+write_server
+for i in 1 2; do
+	ip netns exec "$CLI" tc qdisc add dev c$i root tbf rate 100mbit burst 64kb latency 50ms ||
+		skip "tc tbf is not available"
+done
+cat >"$TMP/client.conf" <<'EOF2'
+[interfaces]
+allow = c*
+[routing]
+source_routing = yes
+EOF2
+cat >"$TMP/server.conf" <<'EOF2'
+[interfaces]
+allow = s*
+EOF2
+head -c 100000000 /dev/urandom >"$TMP/data"
+want=$(sha256sum "$TMP/data" | cut -d' ' -f1)
+cat >"$TMP/send.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+s.connect((sys.argv[1], int(sys.argv[2])))
+with open(sys.argv[3], "rb") as f:
+    while True:
+        b = f.read(1 << 16)
+        if not b:
+            break
+        s.sendall(b)
+s.shutdown(socket.SHUT_WR)
+s.recv(1)
+PY
+
+daemon_start "$SRV" "$TMP/server.conf"
+daemon_start "$CLI" "$TMP/client.conf"
+bg "$SRV" python3 "$TMP/server.py" sink 9000 >"$TMP/sink.out"
+wait_for 10 "server listening" listening "$SRV" 9000
+bg "$CLI" python3 "$TMP/send.py" $SRV4 9000 "$TMP/data"
+SENDER=$BG_PID
+
+sf() { # "ifname:backup_local" of the client's established subflows, sorted
+	kconns "$CLI" | jq -c '[.[] | .subflows[] | select(.state == "ESTAB") |
+		"\(.ifname):\(.backup_local)"] | sort'
+}
+wait_eq 10 "subflows on c1 and c2" '["c1:false","c2:false"]' sf
+wait_ge 30 "20 MB received" 20000000 ifbytes "$SRV" s0 rx
+
+log "kill -9 mpsteerd"
+kill -9 "$DPID"
+wait "$DPID" 2>/dev/null || true
+check_true "the socket file of the dead daemon is still there" test -S "$(sockpath "$CLI")"
+daemon_start "$CLI" "$TMP/client.conf"
+TOKEN=$(kconns "$CLI" | jq '.[0].token')
+check "restarted daemon adopted the connection" 1 "$(dstat "$CLI" adopted)"
+check "restarted daemon lists it, managed" "$TOKEN true per-interface" \
+	"$(mps "$CLI" -j conns | jq -r '.[0] | "\(.token) \(.managed) \(.policy)"')"
+check "adopted with both subflows" 2 \
+	"$(ctl "$CLI" '{"v":1,"cmd":"conns"}' | jq '.conns[0].subflows | length')"
+
+log "steer: primary via c2"
+mps "$CLI" primary token "$TOKEN" via c2 >/dev/null
+check "kernel: c1 demoted" '["c1:true","c2:false"]' "$(sf)"
+check "daemon recorded the override" c2 \
+	"$(mps "$CLI" -j conns | jq -r '.[0].override')"
+c1=$(ifbytes "$CLI" c1 tx)
+c2=$(ifbytes "$CLI" c2 tx)
+wait_ge 60 "10 MB more through c2" $((c2 + 10000000)) ifbytes "$CLI" c2 tx
+check "c1 carried less than 10% of it" 1 \
+	"$(( ($(ifbytes "$CLI" c1 tx) - c1) * 10 < $(ifbytes "$CLI" c2 tx) - c2 ? 1 : 0 ))"
+
+log "c1 flaps: the override covers its new subflow"
+ip -n "$CLI" link set c1 down
+wait_eq 10 "c1's subflow closed" '["c2:false"]' sf
+ip -n "$CLI" link set c1 up
+ip -n "$CLI" route add default via 10.1.1.1 dev c1 metric 100
+wait_eq 20 "c1's subflow re-created, as backup" '["c1:true","c2:false"]' sf
+
+log "clear the override"
+ctl "$CLI" "{\"v\":1,\"cmd\":\"override-clear\",\"token\":$TOKEN}" >"$TMP/reply"
+check "override-clear reply" true "$(jq .ok "$TMP/reply")"
+wait_eq 10 "static priorities back" '["c1:false","c2:false"]' sf
+
+wait "$SENDER" || fail "the sender failed"
+wait_eq 30 "the sink reported the transfer" 1 bash -c "wc -l <'$TMP/sink.out'"
+check "bytes and sha256 received" "100000000 $want" "$(cat "$TMP/sink.out")"
+log "PASS ($CHECKS checks)"
