@@ -76,13 +76,18 @@ static int conn_cmp(const void *a, const void *b)
 	return conn_cmp_token(a, b) ?: cmp_u32(x->inode, y->inode);
 }
 
-/* Subflows grouped by connection token, then (loc_id, local port) for stable output. */
+/*
+ * Subflows grouped by connection token, then (loc_id, local port) for stable
+ * output. On a server every subflow has loc_id 0 and the listening port, so
+ * (rem_id, remote port) break the tie; subflows share their connection's inode.
+ */
 static int subflow_cmp(const void *a, const void *b)
 {
 	const struct mps_subflow *x = a, *y = b;
 
 	return cmp_u32(x->token_loc, y->token_loc) ?: cmp_u32(x->loc_id, y->loc_id) ?:
-	       cmp_u32(x->local.port, y->local.port) ?: cmp_u32(x->inode, y->inode);
+	       cmp_u32(x->local.port, y->local.port) ?: cmp_u32(x->rem_id, y->rem_id) ?:
+	       cmp_u32(x->remote.port, y->remote.port);
 }
 
 /*
@@ -124,7 +129,7 @@ static int join(struct mps_snapshot *snap, struct mps_subflow *sf, size_t n_sf)
 			j++;
 		for (k = j; k < n_sf && sf[k].token_loc == c->token; k++)
 			;
-		/* Token 0: listeners, or tokens hidden without CAP_NET_ADMIN. */
+		/* Token 0: a listener, or a socket not yet (or no longer) hashed. */
 		if (k == j || !c->token)
 			continue;
 		c->subflows = malloc((k - j) * sizeof(*sf));
