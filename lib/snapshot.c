@@ -91,22 +91,56 @@ static int subflow_cmp(const void *a, const void *b)
 }
 
 /*
+ * Route lookups by (local, remote) address pair: the many connections of a
+ * client to one server share a few pairs, and each lookup is a netlink round
+ * trip. Bounded; pairs beyond the bound are looked up every time.
+ */
+#define ROUTE_CACHE_MAX 256
+struct route_cache {
+	struct mps_router *rt;
+	size_t n;
+	struct {
+		struct mps_addr local, remote;
+		int oif;
+	} e[ROUTE_CACHE_MAX];
+};
+
+static int route_cache_oif(struct route_cache *rc, const struct mps_addr *local,
+			   const struct mps_addr *remote)
+{
+	int oif = 0;
+	size_t i;
+
+	for (i = 0; i < rc->n; i++)
+		if (mps_addr_same_ip(&rc->e[i].local, local) &&
+		    mps_addr_same_ip(&rc->e[i].remote, remote))
+			return rc->e[i].oif;
+	if (!rc->rt || mps_router_oif(rc->rt, local, remote, &oif))
+		oif = 0;
+	if (rc->n < ROUTE_CACHE_MAX) {
+		rc->e[rc->n].local = *local;
+		rc->e[rc->n].remote = *remote;
+		rc->e[rc->n++].oif = oif;
+	}
+	return oif;
+}
+
+/*
  * The bound device if any, else the interface the kernel routes local ->
  * remote through (a server's joined subflows keep the server's initial
  * address but travel the client's other path), else the interface holding
  * the local address.
  */
 static void subflow_ifname(struct mps_subflow *s, const struct mps_ifcache *ifc,
-			   struct mps_router *rt)
+			   struct route_cache *rc)
 {
 	const struct mps_ifaddr *ia;
 	const struct mps_link *l;
-	int oif = 0;
 
 	if (!ifc)
 		return;
-	if (!s->ifindex && rt && mps_router_oif(rt, &s->local, &s->remote, &oif) == 0)
-		s->ifindex = oif;
+	if (!s->ifindex)
+		s->ifindex = route_cache_oif(rc, &s->local, &s->remote);
 	if (!s->ifindex) {
 		ia = mps_ifcache_addr(ifc, &s->local);
 		if (ia)
@@ -165,7 +199,7 @@ static int snapshot_build(unsigned what, struct mps_snapshot *snap)
 	struct vec conns = { .size = sizeof(struct mps_conn) };
 	struct vec sfs = { .size = sizeof(struct mps_subflow) };
 	struct mps_ifcache *ifc = NULL;
-	struct mps_router *rt = NULL;
+	struct route_cache *rc = NULL;
 	size_t i;
 	int err;
 
@@ -178,16 +212,23 @@ static int snapshot_build(unsigned what, struct mps_snapshot *snap)
 		goto out;
 	/* Interface names are decoration too: without rtnl, ifname stays "". */
 	mps_ifcache_new(&ifc);
-	mps_router_new(&rt);
+	rc = calloc(1, sizeof(*rc));
+	if (!rc) {
+		err = -ENOMEM;
+		goto out;
+	}
+	mps_router_new(&rc->rt);
 	for (i = 0; i < sfs.n; i++)
-		subflow_ifname((struct mps_subflow *)sfs.items + i, ifc, rt);
+		subflow_ifname((struct mps_subflow *)sfs.items + i, ifc, rc);
 	qsort(snap->conns, snap->n_conns, sizeof(*snap->conns), conn_cmp);
 	qsort(sfs.items, sfs.n, sizeof(struct mps_subflow), subflow_cmp);
 	err = join(snap, sfs.items, sfs.n);
 	if (!err && (what & MPS_SNAP_OWNERS))
 		resolve_owners(snap);
 out:
-	mps_router_free(rt);
+	if (rc)
+		mps_router_free(rc->rt);
+	free(rc);
 	mps_ifcache_free(ifc);
 	free(sfs.items);
 	return err;
