@@ -4,6 +4,8 @@
 # 1. socket()+close() per call: plain TCP, MPTCP asked for by the program itself, and the same
 #    TCP program under `mpsteer run` (seccomp) and `mpsteer run --mode preload`. The loop is
 #    tests/progs/mps_testprog.c `loop N` (clock_gettime around N pairs); median of R runs.
+#    And write(2) to /dev/null, plain and under the seccomp filter: the filter's cost on every
+#    other system call.
 # 2. Data path: iperf3 throughput over a veth pair between two namespaces, the client's MPTCP
 #    connection created by its own socket() call (via the preload wrapper, which touches nothing
 #    but socket()) versus the same client under `mpsteer run` (seccomp: every syscall of the
@@ -76,6 +78,16 @@ printf "  %-34s %8s ns   x%s   (%+d ns per socket)\n" "mpsteer run (seccomp)" "$
 printf "  %-34s %8s ns   x%s   (%+d ns per socket)\n" "mpsteer run --mode preload" "$pre" \
 	"$(ratio "$pre" "$tcp")" "$((pre - mptcp))"
 echo "  (the ns per socket columns are against MPTCP asked by the program: what the interception adds)"
+
+# Every other system call of a process under the filter runs the filter's few BPF
+# instructions: write(2) of one byte to /dev/null, the cheapest call there is, shows that cost.
+W=$((N * 50))
+w_plain=$(loop_ns "$tmp/tp" writes "$W")
+w_sec=$(loop_ns "$MPSTEER" run -- "$tmp/tp" writes "$W")
+echo "write(2) of 1 byte to /dev/null, $W calls, median of $R runs (ns per call):"
+printf "  %-34s %8s ns   x%s\n" "plain" "$w_plain" "1.00"
+printf "  %-34s %8s ns   x%s   (%+d ns per system call)\n" "under mpsteer run (seccomp)" \
+	"$w_sec" "$(ratio "$w_sec" "$w_plain")" "$((w_sec - w_plain))"
 
 # --- 2. data path ------------------------------------------------------------------------
 if ! command -v iperf3 >/dev/null; then

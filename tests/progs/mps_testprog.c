@@ -11,6 +11,8 @@
  *   exit N | selfkill SIG | wait  exit with N, kill itself, wait for a signal
  *   loop N [mptcp]                socket()+close() N times, prints ns per pair (mptcp: ask
  *                                 for IPPROTO_MPTCP itself, the cost of MPTCP sockets as such)
+ *   writes N                      write() of one byte to /dev/null N times, prints ns per call
+ *                                 (what a seccomp filter adds to every other system call)
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -263,6 +265,23 @@ static int loop(long n, int proto)
 	return 0;
 }
 
+static int writes(long n)
+{
+	struct timespec a, b;
+	int fd = open("/dev/null", O_WRONLY);
+	long i;
+
+	if (fd < 0)
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < n; i++)
+		if (write(fd, "x", 1) != 1)
+			return 1;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	printf("%.0f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / (double)n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -287,6 +306,8 @@ int main(int argc, char **argv)
 		pause();
 		return 0;
 	}
+	if (!strcmp(cmd, "writes") && argc == 3)
+		return writes(atol(argv[2]));
 	if (!strcmp(cmd, "loop") && argc >= 3)
 		return loop(atol(argv[2]), argc > 3 && !strcmp(argv[3], "mptcp") ? IPPROTO_MPTCP : 0);
 	fprintf(stderr, "usage: see the comment at the top of mps_testprog.c\n");
