@@ -254,14 +254,19 @@ static int convert(struct seccomp_state *st, int domain, int type)
 	return fd;
 }
 
-static void log_socket(const struct seccomp_notif *req, const char *what, int fd, int err)
+/* fd >= 0: converted; otherwise err says why the kernel's own socket() was let run. */
+static void log_socket(const struct seccomp_notif *req, int fd, int err)
 {
 	int type = (int)req->data.args[1];
+	char what[96];
 
-	run_log("pid %u: socket(%s, SOCK_STREAM%s%s, %d) -> %s fd %d%s%s", req->pid,
+	if (fd >= 0)
+		snprintf(what, sizeof(what), "MPTCP fd %d", fd);
+	else
+		snprintf(what, sizeof(what), "left to the kernel (MPTCP not used: %s)", strerror(err));
+	run_log("pid %u: socket(%s, SOCK_STREAM%s%s, %d) -> %s", req->pid,
 		run_family_name((int)req->data.args[0]), type & SOCK_NONBLOCK ? "|SOCK_NONBLOCK" : "",
-		type & SOCK_CLOEXEC ? "|SOCK_CLOEXEC" : "", (int)req->data.args[2], what, fd,
-		err ? ": MPTCP unavailable: " : "", err ? strerror(err) : "");
+		type & SOCK_CLOEXEC ? "|SOCK_CLOEXEC" : "", (int)req->data.args[2], what);
 }
 
 static void handle_one(struct run_sup *s, struct seccomp_state *st)
@@ -278,7 +283,7 @@ static void handle_one(struct run_sup *s, struct seccomp_state *st)
 	if (fd >= 0) {
 		s->stats.converted++;
 		if (s->opts->verbose)
-			log_socket(st->req, "MPTCP", fd, 0);
+			log_socket(st->req, fd, 0);
 		return;
 	}
 	if (fd == -ESRCH)
@@ -290,7 +295,7 @@ static void handle_one(struct run_sup *s, struct seccomp_state *st)
 	}
 	s->stats.fallback++;
 	if (s->opts->verbose)
-		log_socket(st->req, "TCP", -1, -fd);
+		log_socket(st->req, -1, -fd);
 	respond_continue(st);
 }
 
