@@ -141,6 +141,11 @@ bench_tools() {
  *                                  connection prints "bytes maxgap_ms gap_start_s" (longest
  *                                  time without data, after the first byte)
  *   bt pace ADDR PORT KBPS SECS    MPTCP client sending KBPS kB/s in 1 ms chunks for SECS
+ *   bt join ADDR PORT M SUBFLOWS TIMEOUT_MS
+ *                                  M MPTCP connections one after another: connect, send a
+ *                                  few bytes, wait until SUBFLOWS subflows are established
+ *                                  (MPTCP_TCPINFO, polled every 0.2 ms) or TIMEOUT_MS, close.
+ *                                  Prints "complete timed_out"
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -152,6 +157,7 @@ bench_tools() {
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -435,6 +441,57 @@ static int cmd_pace(const char *addr, int port, long kbps, double secs)
 	return 0;
 }
 
+#define SOL_MPTCP 284
+#define MPTCP_TCPINFO 2
+struct mptcp_subflow_data {
+	uint32_t size_subflow_data, num_subflows, size_kernel, size_user;
+};
+
+/* Subflows of the MPTCP socket s in TCP_ESTABLISHED. */
+static int established_subflows(int s)
+{
+	struct {
+		struct mptcp_subflow_data d;
+		struct tcp_info ti[8];
+	} r = { .d = { .size_subflow_data = sizeof(struct mptcp_subflow_data),
+		       .size_user = sizeof(struct tcp_info) } };
+	socklen_t len = sizeof(r);
+	int n = 0;
+
+	if (getsockopt(s, SOL_MPTCP, MPTCP_TCPINFO, &r, &len) < 0)
+		return -1;
+	for (uint32_t i = 0; i < r.d.num_subflows && i < 8; i++)
+		n += r.ti[i].tcpi_state == TCP_ESTABLISHED;
+	return n;
+}
+
+static int cmd_join(const char *addr, int port, long m, int want, long timeout_ms)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	long complete = 0, timed_out = 0;
+
+	inet_pton(AF_INET, addr, &a.sin_addr);
+	for (long i = 0; i < m; i++) {
+		int s = socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+		double t0;
+
+		if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+			die("connect");
+		if (write(s, "hello", 5) != 5)
+			die("write");
+		t0 = now_s();
+		while (established_subflows(s) < want && now_s() - t0 < timeout_ms / 1000.0)
+			usleep(200);
+		if (established_subflows(s) >= want)
+			complete++;
+		else
+			timed_out++;
+		close(s);
+	}
+	printf("%ld %ld\n", complete, timed_out);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *c = argc > 1 ? argv[1] : "";
@@ -449,6 +506,8 @@ int main(int argc, char **argv)
 		return cmd_evcount();
 	if (!strcmp(c, "sink") && argc == 3)
 		return cmd_sink(atoi(argv[2]));
+	if (!strcmp(c, "join") && argc == 7)
+		return cmd_join(argv[2], atoi(argv[3]), atol(argv[4]), atoi(argv[5]), atol(argv[6]));
 	if (!strcmp(c, "pace") && argc == 6)
 		return cmd_pace(argv[2], atoi(argv[3]), atol(argv[4]), atof(argv[5]));
 	fprintf(stderr, "usage: see the comment at the top of bt.c\n");
