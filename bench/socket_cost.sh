@@ -77,7 +77,7 @@ printf "  %-34s %8s ns   x%s   (%+d ns per socket)\n" "mpsteer run (seccomp)" "$
 	"$(ratio "$sec" "$tcp")" "$((sec - mptcp))"
 printf "  %-34s %8s ns   x%s   (%+d ns per socket)\n" "mpsteer run --mode preload" "$pre" \
 	"$(ratio "$pre" "$tcp")" "$((pre - mptcp))"
-echo "  (the ns per socket columns are against MPTCP asked by the program: what the interception adds)"
+echo "  (ns per socket: against MPTCP asked by the program, i.e. what the interception adds)"
 
 # Every other system call of a process under the filter runs the filter's few BPF
 # instructions: write(2) of one byte to /dev/null, the cheapest call there is, shows that cost.
@@ -104,7 +104,8 @@ iperf() {
 	ip netns exec "$C" "$@" iperf3 -c 10.78.0.2 -p 5301 -t "$SECS" -J | python3 -c '
 import json, sys
 j = json.load(sys.stdin)["end"]
-print(int(j["sum_received"]["bits_per_second"] / 1e6), round(j["cpu_utilization_percent"]["host_total"]))'
+mbit = int(j["sum_received"]["bits_per_second"] / 1e6)
+print(mbit, round(j["cpu_utilization_percent"]["host_total"]))'
 }
 col() {
 	printf '%s\n' "${@:2}" | cut -d' ' -f"$1" | median
@@ -122,12 +123,14 @@ data_path() {
 	tcp=$(col 1 "${t_tcp[@]}")
 	nat=$(col 1 "${t_nat[@]}")
 	sec=$(col 1 "${t_sec[@]}")
-	printf "  %-34s %8s Mbit/s  cpu %3s%%\n" "plain TCP (reference)" "$tcp" "$(col 2 "${t_tcp[@]}")"
+	printf "  %-34s %8s Mbit/s  cpu %3s%%\n" "plain TCP (reference)" "$tcp" \
+		"$(col 2 "${t_tcp[@]}")"
 	printf "  %-34s %8s Mbit/s  cpu %3s%%   x1.00\n" "MPTCP, created natively" "$nat" \
 		"$(col 2 "${t_nat[@]}")"
 	printf "  %-34s %8s Mbit/s  cpu %3s%%   x%s\n" "MPTCP, under mpsteer run (seccomp)" \
 		"$sec" "$(col 2 "${t_sec[@]}")" "$(ratio "$sec" "$nat")"
-	echo "  runs (Mbit/s): tcp $(printf '%s ' "${t_tcp[@]%% *}")| native $(printf '%s ' "${t_nat[@]%% *}")| seccomp $(printf '%s ' "${t_sec[@]%% *}")"
+	echo "  runs (Mbit/s): tcp ${t_tcp[*]%% *} | native ${t_nat[*]%% *} |" \
+		"seccomp ${t_sec[*]%% *}"
 }
 data_path "veth, unshaped"
 # Shaped: the link, not the CPU, is the limit, as on real networks.

@@ -251,28 +251,30 @@ int run_supervise(struct run_sup *s)
 	return s->cmd_done ? s->cmd_status : EX_SOFTWARE;
 }
 
+static const char usage_text[] =
+	"Usage: mpsteer run [--mode seccomp|preload] [--verbose] [--summary] [--detach]\n"
+	"                   [--] CMD [ARGS...]\n\n"
+	"Run CMD and every process it starts with their TCP stream sockets (AF_INET/AF_INET6,\n"
+	"SOCK_STREAM, protocol 0 or IPPROTO_TCP) turned into MPTCP sockets. Where MPTCP is\n"
+	"unavailable the program gets the plain TCP socket it asked for.\n\n"
+	"Options:\n"
+	"  -m, --mode seccomp  intercept socket() with seccomp user notification (default);\n"
+	"                      reaches static, Go and multi-threaded programs and children\n"
+	"  -m, --mode preload  LD_PRELOAD a socket() wrapper (dynamically linked programs only)\n"
+	"                      and set GODEBUG=multipathtcp=1 (Go 1.21 and later)\n"
+	"  -v, --verbose       log each intercepted socket, print the summary at the end\n"
+	"  -s, --summary       print how many sockets were converted / fell back / left alone\n"
+	"                      (on stderr; one JSON object with mpsteer -j)\n"
+	"  -d, --detach        exit with CMD's status as soon as CMD exits (forking daemons,\n"
+	"                      systemd Type=forking); its descendants stay served\n"
+	"  -h, --help          this text\n\n"
+	"Exit status: CMD's own, 128+N when CMD was killed by signal N, 126/127 when CMD\n"
+	"cannot be executed / found, 64-78 (sysexits) for errors of mpsteer itself.\n"
+	"See mpsteer-run(8) for the limits of each mode.\n";
+
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: mpsteer run [--mode seccomp|preload] [--verbose] [--summary] [--detach]\n"
-		"                   [--] CMD [ARGS...]\n\n"
-		"Run CMD and every process it starts with their TCP stream sockets (AF_INET/AF_INET6,\n"
-		"SOCK_STREAM, protocol 0 or IPPROTO_TCP) turned into MPTCP sockets. Where MPTCP is\n"
-		"unavailable the program gets the plain TCP socket it asked for.\n\n"
-		"Options:\n"
-		"  -m, --mode seccomp  intercept socket() with seccomp user notification (default);\n"
-		"                      reaches static, Go and multi-threaded programs and children\n"
-		"  -m, --mode preload  LD_PRELOAD a socket() wrapper (dynamically linked programs only)\n"
-		"                      and set GODEBUG=multipathtcp=1 (Go 1.21 and later)\n"
-		"  -v, --verbose       log each intercepted socket, print the summary at the end\n"
-		"  -s, --summary       print how many sockets were converted / fell back / left alone\n"
-		"                      (on stderr; one JSON object with mpsteer -j)\n"
-		"  -d, --detach        exit with CMD's status as soon as CMD exits (forking daemons,\n"
-		"                      systemd Type=forking); its descendants stay served\n"
-		"  -h, --help          this text\n\n"
-		"Exit status: CMD's own, 128+N when CMD was killed by signal N, 126/127 when CMD\n"
-		"cannot be executed / found, 64-78 (sysexits) for errors of mpsteer itself.\n"
-		"See mpsteer-run(8) for the limits of each mode.\n");
+	fputs(usage_text, f);
 }
 
 static int parse_mode(const char *s, enum run_mode *mode)

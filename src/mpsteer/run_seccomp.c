@@ -263,9 +263,11 @@ static void log_socket(const struct seccomp_notif *req, int fd, int err)
 	if (fd >= 0)
 		snprintf(what, sizeof(what), "MPTCP fd %d", fd);
 	else
-		snprintf(what, sizeof(what), "left to the kernel (MPTCP not used: %s)", strerror(err));
+		snprintf(what, sizeof(what), "left to the kernel (MPTCP not used: %s)",
+			 strerror(err));
 	run_log("pid %u: socket(%s, SOCK_STREAM%s%s, %d) -> %s", req->pid,
-		run_family_name((int)req->data.args[0]), type & SOCK_NONBLOCK ? "|SOCK_NONBLOCK" : "",
+		run_family_name((int)req->data.args[0]),
+		type & SOCK_NONBLOCK ? "|SOCK_NONBLOCK" : "",
 		type & SOCK_CLOEXEC ? "|SOCK_CLOEXEC" : "", (int)req->data.args[2], what);
 }
 

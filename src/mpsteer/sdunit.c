@@ -335,8 +335,8 @@ int sd_dropin_exec(FILE *f, const struct sd_unit *u, const char *mpsteer, const 
 			forking ? "--detach " : "", u->exec[i] + p);
 	}
 	if (u->type && (!strcmp(u->type, "notify") || !strcmp(u->type, "notify-reload")))
-		fprintf(f, "# The main PID is mpsteer's supervisor: let the service itself notify.\n"
-			   "NotifyAccess=all\n");
+		fputs("# The main PID is mpsteer's supervisor: let the service itself notify.\n"
+		      "NotifyAccess=all\n", f);
 	return 0;
 }
 

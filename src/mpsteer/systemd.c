@@ -42,7 +42,8 @@ static int load_unit(const struct sd_opts *o, struct sd_unit *u)
 
 	ret = sd_unit_load(u, o->root, o->unit, path, sizeof(path));
 	if (ret == -ENOENT)
-		cli_err("systemd: unit \"%s\" not found under %s", o->unit, *o->root ? o->root : "/");
+		cli_err("systemd: unit \"%s\" not found under %s", o->unit,
+			*o->root ? o->root : "/");
 	else if (ret < 0)
 		cli_err("systemd: cannot read %s: %s", path, strerror(-ret));
 	return ret < 0 ? EX_NOINPUT : 0;
@@ -245,19 +246,21 @@ static int do_show(const struct sd_opts *o)
 
 /* ---- options ----------------------------------------------------------------------------- */
 
+static const char usage_text[] =
+	"Usage: mpsteer systemd enable [--mode seccomp|preload] [--root DIR] [--exec PATH] UNIT\n"
+	"       mpsteer systemd disable [--root DIR] UNIT\n"
+	"       mpsteer systemd show [--root DIR] UNIT\n\n"
+	"Puts a service on MPTCP with the drop-in /etc/systemd/system/UNIT.d/" SD_DROPIN_NAME
+	";\nthe vendor unit is never edited.\n\n"
+	"  -m, --mode seccomp  wrap ExecStart= in \"mpsteer run --\" (default)\n"
+	"  -m, --mode preload  add LD_PRELOAD and GODEBUG=multipathtcp=1 with Environment=\n"
+	"  -r, --root DIR      operate on the file system under DIR (images, tests)\n"
+	"  -e, --exec PATH     the mpsteer binary ExecStart= runs (default: this one)\n\n"
+	"UNIT without a suffix means UNIT.service. See mpsteer-run(8).\n";
+
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: mpsteer systemd enable [--mode seccomp|preload] [--root DIR] [--exec PATH] UNIT\n"
-		"       mpsteer systemd disable [--root DIR] UNIT\n"
-		"       mpsteer systemd show [--root DIR] UNIT\n\n"
-		"Puts a service on MPTCP with the drop-in /etc/systemd/system/UNIT.d/" SD_DROPIN_NAME
-		";\nthe vendor unit is never edited.\n\n"
-		"  -m, --mode seccomp  wrap ExecStart= in \"mpsteer run --\" (default)\n"
-		"  -m, --mode preload  add LD_PRELOAD and GODEBUG=multipathtcp=1 with Environment=\n"
-		"  -r, --root DIR      operate on the file system under DIR (images, tests)\n"
-		"  -e, --exec PATH     the mpsteer binary ExecStart= runs (default: this one)\n\n"
-		"UNIT without a suffix means UNIT.service. See mpsteer-run(8).\n");
+	fputs(usage_text, f);
 }
 
 static int parse_opts(int argc, char **argv, struct sd_opts *o, char *exe, size_t exelen)
@@ -275,7 +278,8 @@ static int parse_opts(int argc, char **argv, struct sd_opts *o, char *exe, size_
 		switch (c) {
 		case 'm':
 			if (strcmp(optarg, "seccomp") && strcmp(optarg, "preload")) {
-				cli_err("systemd: unknown mode \"%s\" (seccomp or preload)", optarg);
+				cli_err("systemd: unknown mode \"%s\" (seccomp or preload)",
+					optarg);
 				return EX_USAGE;
 			}
 			o->preload = !strcmp(optarg, "preload");

@@ -80,7 +80,8 @@ static void report(char kind, int domain, int type, int fd, int err)
 		     err);
 	s = real_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (s >= 0) {
-		sendto(s, buf, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&report_addr, report_len);
+		sendto(s, buf, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&report_addr,
+		       report_len);
 		close(s);
 	}
 	errno = saved;

@@ -59,8 +59,9 @@ run_progs() {
 	if command -v go >/dev/null; then
 		GOC=$TMP/goclient
 		# CGO_ENABLED=0: a pure-Go static binary, the kind LD_PRELOAD never reaches.
-		(cd "$TMP" && CGO_ENABLED=0 GOCACHE=$TMP/gocache GOPATH=$TMP/gopath GOFLAGS=-mod=mod \
-			go build -o "$GOC" "$PROGS_SRC/goclient.go") || fail "cannot build the Go client"
+		(cd "$TMP" && CGO_ENABLED=0 GOCACHE=$TMP/gocache GOPATH=$TMP/gopath \
+			GOFLAGS=-mod=mod go build -o "$GOC" "$PROGS_SRC/goclient.go") ||
+			fail "cannot build the Go client"
 	else
 		log "NOTE: golang-go is not installed: the Go client is not covered"
 	fi

@@ -42,7 +42,8 @@ run_pre --verbose -- python3 "$PYC" "$SRV6" 5000 "$TMP/in" "$TMP/out-py" >"$TMP/
 	2>"$TMP/py.err" || fail "python3 failed: $(cat "$TMP/py.err")"
 check "python3 (IPv6): SO_PROTOCOL" 262 "$(proto_of "$TMP/py.txt" main)"
 check "python3 (IPv6): data echoed intact" "$want" "$(sha "$TMP/out-py")"
-check "python3: --verbose logged the conversion" 1 "$(grep -c 'AF_INET6, SOCK_STREAM.*-> MPTCP' "$TMP/py.err")"
+check "python3: --verbose logged the conversion" 1 \
+	"$(grep -c 'AF_INET6, SOCK_STREAM.*-> MPTCP' "$TMP/py.err")"
 
 # Documented limit: a static binary never loads the library.
 run_pre --summary -- "$TPS" client "$SRV4" 5000 "$TMP/in" "$TMP/out-static" >"$TMP/static.txt" \

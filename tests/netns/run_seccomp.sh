@@ -37,8 +37,8 @@ run_cli() {
 # C, dynamic and static: main thread, pthread, forked child.
 for prog in "$TP" "$TPS"; do
 	name=$(basename "$prog")
-	run_cli "$prog" multi "$SRV4" 5000 "$TMP/in" "$TMP/out-$name" >"$TMP/$name.txt" 2>"$TMP/$name.err" ||
-		fail "$name failed: $(cat "$TMP/$name.err")"
+	run_cli "$prog" multi "$SRV4" 5000 "$TMP/in" "$TMP/out-$name" \
+		>"$TMP/$name.txt" 2>"$TMP/$name.err" || fail "$name failed: $(cat "$TMP/$name.err")"
 	for tag in main thread child; do
 		check "$name $tag: SO_PROTOCOL" 262 "$(proto_of "$TMP/$name.txt" $tag)"
 		check "$name $tag: data echoed intact" "$want" "$(sha "$TMP/out-$name.$tag")"
@@ -92,7 +92,8 @@ check "ss -M: one MPTCP connection to the server" 1 \
 prog_pid=$(pgrep -P "$hold_pid")
 ip netns exec "$CLI" "$MPSTEER" -j conns >"$TMP/conns.json"
 check "conns -j: MPTCP connection owned by the program, no fallback" "$prog_pid false" \
-	"$(jq -r '.[] | select(.remote == "'"$SRV4"':5000") | "\(.pid) \(.fallback)"' "$TMP/conns.json")"
+	"$(jq -r --arg peer "$SRV4:5000" '.[] | select(.remote == $peer) | "\(.pid) \(.fallback)"' \
+		"$TMP/conns.json")"
 kill -TERM "$hold_pid"
 rc=0
 wait "$hold_pid" || rc=$?
@@ -115,7 +116,8 @@ check "orphaned grandchild: SO_PROTOCOL" 262 "$(proto_of "$TMP/orphan.txt" main)
 # CMD that enters another netns: its socket must be made there (127.0.0.1:5000 exists only
 # in SRV).
 run_cli ip netns exec "$SRV" "$TPS" client 127.0.0.1 5000 "$TMP/in" "$TMP/out-ns" \
-	>"$TMP/ns.txt" 2>"$TMP/ns.err" || fail "client in another netns failed: $(cat "$TMP/ns.err")"
+	>"$TMP/ns.txt" 2>"$TMP/ns.err" ||
+	fail "client in another netns failed: $(cat "$TMP/ns.err")"
 check "socket created in the caller's netns: SO_PROTOCOL" 262 "$(proto_of "$TMP/ns.txt" main)"
 check "socket created in the caller's netns: data" "$want" "$(sha "$TMP/out-ns")"
 

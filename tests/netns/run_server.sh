@@ -30,13 +30,16 @@ if command -v iperf3 >/dev/null; then
 	check_true "iperf3 -s: its listener is MPTCP" mptcp_listening 5201
 	syn0=$(mptcp_counter "$SRV" MPCapableSYNRX)
 	# A real transfer first (a fresh server is not busy), the client also under mpsteer run.
-	ip netns exec "$CLI" "$MPSTEER" run -- iperf3 -c "$SRV4" -p 5201 -n 8M -J >"$TMP/iperf.json" ||
-		fail "iperf3 client failed"
+	ip netns exec "$CLI" "$MPSTEER" run -- iperf3 -c "$SRV4" -p 5201 -n 8M -J \
+		>"$TMP/iperf.json" || fail "iperf3 client failed"
 	# iperf3 counts in whole blocks (-n may overshoot by one), and sum_received may miss what
 	# was in flight at the end: check completion and the lower bound, not an exact count.
 	check "iperf3: transfer completed, at least 8 MiB sent" ok \
-		"$(python3 -c 'import json,sys; j = json.load(open(sys.argv[1]))
-print("ok" if "error" not in j and j["end"]["sum_sent"]["bytes"] >= 8388608 else j.get("error", j["end"]))' "$TMP/iperf.json")"
+		"$(python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+ok = "error" not in j and j["end"]["sum_sent"]["bytes"] >= 8388608
+print("ok" if ok else j.get("error", j["end"]))' "$TMP/iperf.json")"
 	# A connection held open by a client (iperf3's control connection waits for a cookie).
 	bg "$CLI" "$MPSTEER" run -- "$TPS" hold "$SRV4" 5201 >"$TMP/hold.txt"
 	held() {

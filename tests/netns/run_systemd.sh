@@ -59,10 +59,14 @@ sd() {
 dropin() {
 	grep -v '^#' "$ETC/$1.d/mpsteer.conf"
 }
+exists() {
+	[ -e "$1" ] && echo yes || echo no
+}
 
 sd enable --root "$ROOT" --exec /usr/sbin/mpsteer web >"$TMP/out" || fail "enable failed"
 check "enable: says where it wrote" "wrote $ETC/web.service.d/mpsteer.conf" "$(head -1 "$TMP/out")"
-check "enable: asks for daemon-reload instead of calling it" 1 "$(grep -c 'systemctl daemon-reload' "$TMP/out")"
+check "enable: asks for daemon-reload instead of calling it" 1 \
+	"$(grep -c 'systemctl daemon-reload' "$TMP/out")"
 check "enable: wraps the effective ExecStart, keeps the - prefix, --detach for forking" \
 	"[Service]
 ExecStart=
@@ -83,20 +87,21 @@ NotifyAccess=all" "$(dropin notify.service)"
 rc=0
 sd enable --root "$ROOT" argv0 2>"$TMP/err" || rc=$?
 check "\"@\" prefix refused (EX_DATAERR)" 65 "$rc"
-check "\"@\" refused: no drop-in left" no "$([ -e "$ETC/argv0.service.d/mpsteer.conf" ] && echo yes || echo no)"
+check "\"@\" refused: no drop-in left" no "$(exists "$ETC/argv0.service.d/mpsteer.conf")"
 rc=0
 sd enable --root "$ROOT" missing 2>/dev/null || rc=$?
 check "unknown unit: EX_NOINPUT" 66 "$rc"
 
-MPSTEER_PRELOAD=/opt/lib/libmpsteer-preload.so sd enable --mode preload --root "$ROOT" web >/dev/null
+MPSTEER_PRELOAD=/opt/lib/libmpsteer-preload.so \
+	sd enable --mode preload --root "$ROOT" web >/dev/null
 check "preload: extends the unit's LD_PRELOAD and GODEBUG" \
 	'[Service]
 Environment="LD_PRELOAD=/opt/lib/libmpsteer-preload.so:/usr/lib/libfoo.so"
 Environment="GODEBUG=http2debug=1,multipathtcp=1"' "$(dropin web.service)"
 
 sd disable --root "$ROOT" web >/dev/null
-check "disable: ours removed" no "$([ -e "$ETC/web.service.d/mpsteer.conf" ] && echo yes || echo no)"
-check "disable: the admin's drop-in stays" yes "$([ -e "$ETC/web.service.d/10-local.conf" ] && echo yes || echo no)"
+check "disable: ours removed" no "$(exists "$ETC/web.service.d/mpsteer.conf")"
+check "disable: the admin's drop-in stays" yes "$(exists "$ETC/web.service.d/10-local.conf")"
 rc=0
 sd show --root "$ROOT" web >/dev/null || rc=$?
 check "show after disable: EX_NOINPUT" 66 "$rc"
@@ -110,8 +115,11 @@ if command -v systemd-analyze >/dev/null; then
 fi
 
 # The wrapped command line runs for real (ExecStart= quoting is shell-like for this one).
-line=$(sed -n "s|^ExecStart=/usr/sbin/mpsteer|$MPSTEER|p" "$ETC/notify.service.d/mpsteer.conf" | head -1)
-ip netns exec "$NS" sh -c "$line" >"$TMP/kinds.txt" 2>/dev/null || fail "wrapped ExecStart failed: $line"
-check "wrapped ExecStart: the service's TCP socket is MPTCP" 262 "$(proto_of "$TMP/kinds.txt" tcpplain)"
+line=$(sed -n "s|^ExecStart=/usr/sbin/mpsteer|$MPSTEER|p" "$ETC/notify.service.d/mpsteer.conf" |
+	head -1)
+ip netns exec "$NS" sh -c "$line" >"$TMP/kinds.txt" 2>/dev/null ||
+	fail "wrapped ExecStart failed: $line"
+check "wrapped ExecStart: the service's TCP socket is MPTCP" 262 \
+	"$(proto_of "$TMP/kinds.txt" tcpplain)"
 
 log "PASS ($CHECKS checks)"

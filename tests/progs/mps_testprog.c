@@ -309,7 +309,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "writes") && argc == 3)
 		return writes(atol(argv[2]));
 	if (!strcmp(cmd, "loop") && argc >= 3)
-		return loop(atol(argv[2]), argc > 3 && !strcmp(argv[3], "mptcp") ? IPPROTO_MPTCP : 0);
+		return loop(atol(argv[2]),
+			    argc > 3 && !strcmp(argv[3], "mptcp") ? IPPROTO_MPTCP : 0);
 	fprintf(stderr, "usage: see the comment at the top of mps_testprog.c\n");
 	return 64;
 }

@@ -132,7 +132,8 @@ static void test_dropin_exec(void **state)
 			    "ExecStart=\n"
 			    "ExecStart=-/usr/sbin/mpsteer run -- /usr/bin/d --flag 'two words' $X\n"
 			    "ExecStart=!!/usr/sbin/mpsteer run -- /usr/bin/e\n"
-			    "# The main PID is mpsteer's supervisor: let the service itself notify.\n"
+			    "# The main PID is mpsteer's supervisor: "
+			    "let the service itself notify.\n"
 			    "NotifyAccess=all\n");
 	free(out);
 	sd_unit_free(&u);
@@ -252,10 +253,14 @@ static void test_load(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_unit_name),	cmocka_unit_test(test_template),
-		cmocka_unit_test(test_parse),		cmocka_unit_test(test_environment),
-		cmocka_unit_test(test_dropin_exec),	cmocka_unit_test(test_dropin_exec_refused),
-		cmocka_unit_test(test_dropin_env),	cmocka_unit_test(test_load),
+		cmocka_unit_test(test_unit_name),
+		cmocka_unit_test(test_template),
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_environment),
+		cmocka_unit_test(test_dropin_exec),
+		cmocka_unit_test(test_dropin_exec_refused),
+		cmocka_unit_test(test_dropin_env),
+		cmocka_unit_test(test_load),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
