@@ -22,17 +22,13 @@ netns_init
 
 cli=$(ns_new demo-cli)
 srv=$(ns_new demo-srv)
-link_pair "$cli" c1 10.0.1.1/24 "$srv" s1 10.0.1.2/24
-link_pair "$cli" c2 10.0.2.1/24 "$srv" s2 10.0.2.2/24
+two_paths "$cli" "$srv" 4
 for dev in s1 s2; do
 	ip netns exec "$srv" tc qdisc add dev "$dev" root tbf rate 200mbit burst 64kb latency 20ms
 done
 for dev in c1 c2; do
 	ip netns exec "$cli" tc qdisc add dev "$dev" root tbf rate 200mbit burst 64kb latency 20ms
 done
-ip netns exec "$srv" sysctl -qw net.mptcp.path_manager=userspace
-ip -n "$cli" mptcp limits set subflows 2
-ip -n "$cli" mptcp endpoint add 10.0.2.1 dev c2 subflow
 
 bg "$srv" "$MPSTEER" -v monitor 2>"$TMP/mon.err" >"$TMP/mon.txt"
 wait_for 5 "monitor" grep -q listening "$TMP/mon.err"

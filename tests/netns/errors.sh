@@ -16,11 +16,7 @@ command -v ncat >/dev/null || skip "ncat is not installed"
 
 cli=$(ns_new mps-ecli)
 srv=$(ns_new mps-esrv)
-link_pair "$cli" c1 10.0.1.1/24 "$srv" s1 10.0.1.2/24 fd00:1::1/64 fd00:1::2/64
-link_pair "$cli" c2 10.0.2.1/24 "$srv" s2 10.0.2.2/24 fd00:2::1/64 fd00:2::2/64
-ip -n "$cli" mptcp limits set subflows 2
-ip -n "$cli" mptcp endpoint add 10.0.2.1 dev c2 subflow
-ip netns exec "$srv" sysctl -qw net.mptcp.path_manager=userspace
+two_paths "$cli" "$srv" 4
 bg "$srv" "$MPSTEER" -v monitor 2>"$TMP/mon.err" >/dev/null
 wait_for 5 "monitor ready" grep -q listening "$TMP/mon.err"
 

@@ -184,3 +184,25 @@ ss_has() {
 	shift
 	out=$(ip netns exec "$ns" ss -Htn state established "$@") && [ -n "$out" ]
 }
+
+# two_paths CLI SRV FAMILY: the topology of the steering tests and the demo.
+#   CLI c1 10.0.1.1 fd00:1::1 --- path 1 --- s1 10.0.1.2 fd00:1::2 SRV
+#   CLI c2 10.0.2.1 fd00:2::1 --- path 2 --- s2 10.0.2.2 fd00:2::2 SRV
+# The server is on the userspace PM; the client's in-kernel PM adds a
+# subflow from c2 to every connection. Sets c1 c2 s1 s2 for FAMILY (4 or 6).
+two_paths() {
+	local cli=$1 srv=$2 family=${3:-4}
+	link_pair "$cli" c1 10.0.1.1/24 "$srv" s1 10.0.1.2/24 fd00:1::1/64 fd00:1::2/64
+	link_pair "$cli" c2 10.0.2.1/24 "$srv" s2 10.0.2.2/24 fd00:2::1/64 fd00:2::2/64
+	if [ "$family" = 6 ]; then
+		c1=fd00:1::1 c2=fd00:2::1 s1=fd00:1::2 s2=fd00:2::2
+		# A subflow bound to c2 needs a route to the server's initial address
+		# there (IPv4 assumes on-link for a bound device, IPv6 does not).
+		ip -n "$cli" -6 route add fd00:1::/64 via fd00:2::2 dev c2 metric 2048
+	else
+		c1=10.0.1.1 c2=10.0.2.1 s1=10.0.1.2 s2=10.0.2.2
+	fi
+	ip netns exec "$srv" sysctl -qw net.mptcp.path_manager=userspace
+	ip -n "$cli" mptcp limits set subflows 2 add_addr_accepted 0
+	ip -n "$cli" mptcp endpoint add "$c2" dev c2 subflow
+}

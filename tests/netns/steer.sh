@@ -25,19 +25,7 @@ command -v iperf3 >/dev/null || skip "iperf3 is not installed"
 
 cli=$(ns_new mps-cli)
 srv=$(ns_new mps-srv)
-link_pair "$cli" c1 10.0.1.1/24 "$srv" s1 10.0.1.2/24 fd00:1::1/64 fd00:1::2/64
-link_pair "$cli" c2 10.0.2.1/24 "$srv" s2 10.0.2.2/24 fd00:2::1/64 fd00:2::2/64
-if [ "$family" = 6 ]; then
-	c1=fd00:1::1 c2=fd00:2::1 s1=fd00:1::2 s2=fd00:2::2
-	# A subflow bound to c2 needs a route to the server's initial address
-	# there (IPv4 assumes on-link for a bound device, IPv6 does not).
-	ip -n "$cli" -6 route add fd00:1::/64 via fd00:2::2 dev c2 metric 2048
-else
-	c1=10.0.1.1 c2=10.0.2.1 s1=10.0.1.2 s2=10.0.2.2
-fi
-ip netns exec "$srv" sysctl -qw net.mptcp.path_manager=userspace
-ip -n "$cli" mptcp limits set subflows 2 add_addr_accepted 0
-ip -n "$cli" mptcp endpoint add "$c2" dev c2 subflow
+two_paths "$cli" "$srv" "$family"
 
 # The monitors subscribe to the events group (which is also what makes the
 # userspace PM accept joins).
