@@ -28,9 +28,10 @@ static void print_text(json_t *r)
 	       str(r, "log_level"));
 	printf("policies:     client %s, server %s\n", str(r, "client_policy"),
 	       str(r, "server_policy"));
-	printf("connections:  %lld tracked, %lld adopted, %lld reaped (CLOSED missed)\n",
-	       (long long)num(r, "connections"), (long long)num(r, "adopted"),
-	       (long long)num(r, "reaped"));
+	printf("connections:  %lld tracked, %lld adopted, %lld reaped (CLOSED missed), "
+	       "%lld closed before their update\n", (long long)num(r, "connections"),
+	       (long long)num(r, "adopted"), (long long)num(r, "reaped"),
+	       (long long)num(r, "vanished"));
 	printf("events:       %lld handled, %lld resyncs, %lld reconciliations\n",
 	       (long long)num(r, "events"), (long long)num(r, "resyncs"),
 	       (long long)num(r, "reconciles"));

@@ -24,6 +24,7 @@ void mpsd_config_defaults(struct mpsd_config *c)
 	c->pm_mode = MPSD_PM_SET;
 	c->log_level = MPSD_LOG_INFO;
 	c->reconcile_s = MPSD_RECONCILE_S;
+	c->event_buffer = MPSD_EVENT_BUFFER;
 	c->client.kind = MPSD_POL_PER_IFACE;
 	c->server.kind = MPSD_POL_NONE;
 	c->max_subflows = MPSD_MAX_SUBFLOWS;
@@ -264,6 +265,28 @@ static int set_uint(struct load_ctx *x, const char *key, const char *val, unsign
 	return 0;
 }
 
+/* A byte count with an optional K, M or G suffix (powers of 1024). */
+static int set_size(struct load_ctx *x, const char *key, const char *val, unsigned min,
+		    unsigned max, unsigned *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(val, &end, 10);
+	if (end != val && (*end == 'K' || *end == 'k'))
+		v <<= 10, end++;
+	else if (end != val && *end == 'M')
+		v <<= 20, end++;
+	else if (end != val && *end == 'G')
+		v <<= 30, end++;
+	if (errno || end == val || *end || *val == '-' || v < min || v > max)
+		return snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key '%s' (%u..%u bytes, "
+				"K/M/G suffixes)", val, key, min, max), -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
 static int sec_daemon(struct load_ctx *x, const char *key, const char *val)
 {
 	struct mpsd_config *c = x->c;
@@ -292,6 +315,8 @@ static int sec_daemon(struct load_ctx *x, const char *key, const char *val)
 		c->has_group = true;
 	} else if (!strcmp(key, "reconcile_interval")) {
 		return set_uint(x, key, val, 1, 3600, &c->reconcile_s);
+	} else if (!strcmp(key, "event_buffer")) {
+		return set_size(x, key, val, 4096, 1u << 30, &c->event_buffer);
 	} else if (!strcmp(key, "max_subflows")) {
 		return set_uint(x, key, val, 1, 64, &c->max_subflows);
 	} else {

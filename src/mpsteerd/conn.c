@@ -92,6 +92,7 @@ void conn_free(struct mpsd_conn *c)
 	if (!c)
 		return;
 	timer_cancel(&c->timer);
+	events_unmark(c);
 	for (pp = &buckets[slot(c->token, n_buckets)]; *pp; pp = &(*pp)->hnext) {
 		if (*pp == c) {
 			*pp = c->hnext;
@@ -136,6 +137,7 @@ void conn_free_all(void)
 		for (; c; c = next) {
 			next = c->hnext;
 			timer_cancel(&c->timer);
+			events_unmark(c);
 			free(c->sf);
 			free(c);
 		}

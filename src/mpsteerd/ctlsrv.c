@@ -181,7 +181,7 @@ static json_t *req_status(json_t *req, char *err, size_t errlen)
 	char cp[32], sp[32];
 
 	return json_pack("{s:b, s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "ok", 1, "version", MPS_VERSION, "pid", (int)getpid(),
 			 "uptime_s", (json_int_t)((now_ms() - stats.start_ms) / 1000),
 			 "config", cfg.path[0] ? cfg.path : "(defaults)",
@@ -194,6 +194,7 @@ static json_t *req_status(json_t *req, char *err, size_t errlen)
 			 "reconciles", (json_int_t)stats.reconciles,
 			 "adopted", (json_int_t)stats.adopted,
 			 "reaped", (json_int_t)stats.reaped,
+			 "vanished", (json_int_t)stats.vanished,
 			 "subflows_created", (json_int_t)stats.subflows_created,
 			 "subflows_failed", (json_int_t)stats.subflows_failed,
 			 "subflows_retried", (json_int_t)stats.subflows_retried,

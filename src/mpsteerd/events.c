@@ -12,11 +12,59 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include "mpsteerd.h"
 
 static struct mps_pm *pm_ev;
 static uint64_t generation;
+static struct mpsd_conn *dirty_head;
+
+/* The receive buffer of the event socket: a burst of events waits there while
+ * the daemon works; what does not fit is lost (and answered by a resync). */
+void events_set_buffer(unsigned bytes)
+{
+	int sz = (int)bytes;
+
+	if (pm_ev && setsockopt(mps_pm_fd(pm_ev), SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		log_warn("event socket buffer of %u bytes: %s", bytes, strerror(errno));
+}
+
+void events_mark_dirty(struct mpsd_conn *c)
+{
+	if (c->dirty)
+		return;
+	c->dirty = true;
+	c->dprev = NULL;
+	c->dnext = dirty_head;
+	if (dirty_head)
+		dirty_head->dprev = c;
+	dirty_head = c;
+}
+
+void events_unmark(struct mpsd_conn *c)
+{
+	if (!c->dirty)
+		return;
+	if (c->dprev)
+		c->dprev->dnext = c->dnext;
+	else
+		dirty_head = c->dnext;
+	if (c->dnext)
+		c->dnext->dprev = c->dprev;
+	c->dirty = false;
+	c->dnext = c->dprev = NULL;
+}
+
+static void flush_dirty(void)
+{
+	while (dirty_head) {
+		struct mpsd_conn *c = dirty_head;
+
+		events_unmark(c);
+		pm_conn_refresh(c); /* may free c */
+	}
+}
 
 static struct mpsd_conn *conn_from_event(const struct mps_event *ev)
 {
@@ -91,8 +139,7 @@ static void on_established(const struct mps_event *ev)
 			sf->since_ms = now_ms();
 		}
 	}
-	pm_conn_update(c);
-	pm_apply_priorities(c);
+	events_mark_dirty(c);
 }
 
 static void on_announced(struct mpsd_conn *c, const struct mps_event *ev)
@@ -102,14 +149,14 @@ static void on_announced(struct mpsd_conn *c, const struct mps_event *ev)
 	for (size_t i = 0; i < c->n_remotes; i++) {
 		if (c->remote_ids[i] == ev->rem_id) {
 			c->remotes[i] = ev->daddr;
-			return pm_conn_update(c);
+			return events_mark_dirty(c);
 		}
 	}
 	if (c->n_remotes == max)
 		return;
 	c->remotes[c->n_remotes] = ev->daddr;
 	c->remote_ids[c->n_remotes++] = ev->rem_id;
-	pm_conn_update(c);
+	events_mark_dirty(c);
 }
 
 static void on_removed(struct mpsd_conn *c, const struct mps_event *ev)
@@ -142,7 +189,7 @@ static void on_sub_established(struct mpsd_conn *c, const struct mps_event *ev)
 	sf->since_ms = now_ms();
 	conn_local_id_note(c, &ev->saddr, ev->loc_id);
 	/* The override or static rules cover new subflows too. */
-	pm_apply_priorities(c);
+	events_mark_dirty(c);
 }
 
 static void on_sub_closed(struct mpsd_conn *c, const struct mps_event *ev)
@@ -197,7 +244,7 @@ static int on_event(const struct mps_event *ev, void *data)
 		on_established(ev);
 		return 0;
 	case MPS_EV_CLOSED:
-		conn_free(conn_find(ev->token));
+		conn_free(conn_find(ev->token)); /* also leaves the update list */
 		return 0;
 	default:
 		break;
@@ -230,11 +277,11 @@ static int on_event(const struct mps_event *ev, void *data)
 static void on_readable(int fd, uint32_t events, void *data)
 {
 	/* Bounded per wakeup so that the control socket and timers stay served. */
-	for (int i = 0; i < 256; i++) {
+	for (int i = 0; i < 16; i++) {
 		int err = mps_pm_recv_events(pm_ev, on_event, NULL);
 
 		if (err == -EAGAIN)
-			return;
+			break;
 		if (err == -ENOBUFS) {
 			log_warn("event socket overflowed: events lost, resyncing with sock_diag");
 			stats.resyncs++;
@@ -243,9 +290,10 @@ static void on_readable(int fd, uint32_t events, void *data)
 		}
 		if (err) {
 			log_warn("reading events: %s", strerror(-err));
-			return;
+			break;
 		}
 	}
+	flush_dirty();
 }
 
 int events_init(void)
@@ -258,6 +306,7 @@ int events_init(void)
 	if (err)
 		return err;
 	fd = mps_pm_fd(pm_ev);
+	events_set_buffer(cfg.event_buffer);
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return -errno;
@@ -364,7 +413,7 @@ static void adopt(struct recon *x, const struct mps_conn *k)
 	c->server_side = is_server_side(x, k);
 	conn_local_id_note(c, &c->local0, 0);
 	stats.adopted++;
-	log_info("token 0x%08x: adopted %s -> %s (%s side, %zu subflows)", k->token,
+	log_msg(stats.reconciles > 1 ? MPSD_LOG_DEBUG : MPSD_LOG_INFO, "token 0x%08x: adopted %s -> %s (%s side, %zu subflows)", k->token,
 		 mps_addr_format(&k->local, l, sizeof(l)), mps_addr_format(&k->remote, r, sizeof(r)),
 		 c->server_side ? "server" : "client", k->n_subflows);
 }
@@ -381,24 +430,53 @@ static void reap_one(struct mpsd_conn *c, void *data)
 	conn_free(c);
 }
 
+/* Reads every queued event first: a connection whose CREATED event merely
+ * waits in the queue is not "missing" and must not be adopted. */
+static void drain(void)
+{
+	for (int i = 0; i < 4096; i++) {
+		int err = mps_pm_recv_events(pm_ev, on_event, NULL);
+
+		if (err == -ENOBUFS) {
+			stats.resyncs++; /* this reconciliation is the answer */
+			continue;
+		}
+		if (err)
+			break;
+	}
+	flush_dirty();
+}
+
 int pm_reconcile(void)
 {
 	struct recon x = { .start_ms = now_ms() };
+	uint64_t adopted0, reaped0;
 	struct mps_snapshot *snap;
 	int err;
 
+	if (pm_ev)
+		drain();
+	x.start_ms = now_ms();
 	err = mps_snapshot_new(0, &snap);
 	if (err) {
 		log_warn("reconciliation: sock_diag dump failed: %s", strerror(-err));
 		return err;
 	}
+	/* Events of the dump's duration: connections closed meanwhile are freed by
+	 * their CLOSED event, not reaped below as if it had been lost. */
+	if (pm_ev)
+		drain();
 	generation++;
 	stats.reconciles++;
+	adopted0 = stats.adopted;
+	reaped0 = stats.reaped;
 	for (size_t i = 0; i < snap->n_conns; i++) {
 		const struct mps_conn *k = &snap->conns[i];
 		struct mpsd_conn *c;
 
-		if (k->state == TCP_LISTEN || k->state == TCP_CLOSE || k->fallback)
+		/* No token yet (SYN sent) or no peer: nothing to manage (yet). */
+		if (k->state == TCP_LISTEN || k->state == TCP_CLOSE || k->fallback || !k->token ||
+		    !k->remote.port)
 			continue;
 		c = conn_find(k->token);
 		if (!c) {
@@ -411,10 +489,13 @@ int pm_reconcile(void)
 		if (k->state == TCP_ESTABLISHED && c->state == CONN_CREATED)
 			c->state = CONN_ESTABLISHED;
 		sync_subflows(c, k);
-		pm_conn_update(c);
-		pm_apply_priorities(c);
+		pm_conn_refresh(c); /* may free c */
 	}
 	conn_foreach(reap_one, &x);
+	if (stats.adopted != adopted0 || stats.reaped != reaped0)
+		log_info("reconciliation: %llu connections adopted, %llu freed (CLOSED missed)",
+			 (unsigned long long)(stats.adopted - adopted0),
+			 (unsigned long long)(stats.reaped - reaped0));
 	mps_snapshot_free(snap);
 	free(x.listen_ports);
 	/* Give memory of a past burst back to the system. */

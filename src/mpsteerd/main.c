@@ -128,6 +128,7 @@ int mpsd_reload(char *err, size_t errlen)
 		next.log_level = cli_log_level;
 	cfg = next;
 	log_set_level(cfg.log_level);
+	events_set_buffer(cfg.event_buffer);
 	log_info("config reloaded from %s", config_path ? config_path : "(defaults)");
 	links_config_changed();
 	sd_notify(0, "READY=1");

@@ -37,6 +37,7 @@
 
 /* ---- tunables (defaults; most can be changed in the config file) ---- */
 #define MPSD_RECONCILE_S 30       /* sock_diag reconciliation period */
+#define MPSD_EVENT_BUFFER (32u << 20) /* event socket receive buffer (bytes) */
 #define MPSD_MAX_SUBFLOWS 8       /* per connection, the initial one included */
 #define MPSD_RETRY_BASE_MS 500    /* first retry of a failed subflow */
 #define MPSD_RETRY_MAX_MS 30000   /* backoff ceiling */
@@ -108,6 +109,7 @@ struct mpsd_config {
 	gid_t gid;
 	bool has_group;
 	unsigned reconcile_s;         /* [daemon] reconcile_interval */
+	unsigned event_buffer;        /* [daemon] event_buffer (bytes, K/M suffixes) */
 	struct mpsd_policy client;    /* [client] policy */
 	struct mpsd_policy server;    /* [server] policy: subflows from the server side */
 	unsigned max_subflows;        /* [daemon] max_subflows */
@@ -281,6 +283,9 @@ struct mpsd_conn {
 	unsigned subflows_created, subflows_failed, subflows_retried;
 	struct mpsd_timer timer; /* next reconcile of this connection (backoff) */
 	struct mpsd_conn *hnext;
+	bool gone;               /* the kernel no longer knows the token: free it */
+	bool dirty;              /* on the update list (events.c) */
+	struct mpsd_conn *dnext, *dprev;
 	uint64_t seen_gen;       /* reconciliation generation */
 	uint64_t created_ms;
 };
@@ -306,7 +311,7 @@ const char *conn_policy_name(const struct mpsd_conn *c, char *buf, size_t len);
 /* ---- pathmgr.c ---- */
 struct mpsd_stats {
 	uint64_t events, resyncs, reconciles, subflows_created, subflows_failed, subflows_retried;
-	uint64_t subflows_closed_link, demoted, announced, adopted, reaped, overrides;
+	uint64_t subflows_closed_link, demoted, announced, adopted, reaped, vanished, overrides;
 	uint64_t ctl_requests, ctl_errors;
 	uint64_t start_ms;
 };
@@ -316,6 +321,8 @@ extern struct mps_pm *pm_cmd;  /* command socket */
 
 /* Brings the connection to what the policy wants (subflows, announces, priorities). */
 void pm_conn_update(struct mpsd_conn *c);
+/* pm_conn_update + pm_apply_priorities; frees c when the kernel no longer has it. */
+void pm_conn_refresh(struct mpsd_conn *c);
 /* Re-runs pm_conn_update on every connection (links changed). */
 void pm_update_all(void);
 /* Backup state wanted for a subflow: override, else static rules. */
@@ -337,6 +344,11 @@ int pm_reconcile(void);
 void pm_listeners_fini(void);
 
 /* ---- events.c ---- */
+/* Queues c for pm_conn_refresh once the pending events are read: a burst of
+ * events costs one update, and connections closed meanwhile cost none. */
+void events_mark_dirty(struct mpsd_conn *c);
+void events_unmark(struct mpsd_conn *c);
+void events_set_buffer(unsigned bytes);
 int events_init(void);
 void events_fini(void);
 

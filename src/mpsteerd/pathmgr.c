@@ -30,6 +30,15 @@ static const char *fmt(const struct mps_addr *a, char *buf)
 	return mps_addr_format(a, buf, MPS_ADDRSTRLEN);
 }
 
+/* The connection closed and its CLOSED event is still queued (or was lost). */
+static bool token_gone(struct mpsd_conn *c, int err)
+{
+	if (err != -EINVAL || !strstr(mps_pm_errmsg(pm_cmd), "invalid token"))
+		return false;
+	c->gone = true;
+	return true;
+}
+
 /* The kernel refuses userspace-PM commands on a connection of the in-kernel PM. */
 static bool not_userspace(int err)
 {
@@ -91,7 +100,7 @@ static int set_backup(struct mpsd_conn *c, struct mpsd_sf *sf, bool backup)
 	if (err) {
 		if (not_userspace(err))
 			mark_unmanaged(c);
-		else
+		else if (!token_gone(c, err))
 			log_warn("token 0x%08x: backup %s on %s -> %s: %s%s%s", c->token,
 				 backup ? "on" : "off", fmt(&sf->local, l), fmt(&sf->remote, r),
 				 strerror(-err), *mps_pm_errmsg(pm_cmd) ? ": " : "",
@@ -106,7 +115,7 @@ static int set_backup(struct mpsd_conn *c, struct mpsd_sf *sf, bool backup)
 
 void pm_apply_priorities(struct mpsd_conn *c)
 {
-	if (c->unmanaged)
+	if (c->unmanaged || c->gone)
 		return;
 	for (size_t i = 0; i < c->n_sf; i++) {
 		struct mpsd_sf *sf = &c->sf[i];
@@ -115,7 +124,8 @@ void pm_apply_priorities(struct mpsd_conn *c)
 		if (sf->state != SF_ESTABLISHED || !sf->local.port || !sf->remote.port)
 			continue;
 		want = pm_want_backup(c, sf);
-		if (want != sf->backup_local && set_backup(c, sf, want) == -EINVAL && c->unmanaged)
+		if (want != sf->backup_local && set_backup(c, sf, want) == -EINVAL &&
+		    (c->unmanaged || c->gone))
 			return;
 	}
 }
@@ -131,7 +141,7 @@ static uint64_t backoff_ms(unsigned failures)
 
 static void conn_timer_cb(void *data)
 {
-	pm_conn_update(data);
+	pm_conn_refresh(data);
 }
 
 /* Wakes the connection up at `at` (the earliest of its pending deadlines). */
@@ -201,7 +211,11 @@ static void create_subflow(struct mpsd_conn *c, const struct mpsd_pair *p)
 	if (err) {
 		if (not_userspace(err))
 			return mark_unmanaged(c);
-		log_info("token 0x%08x: subflow %s -> %s: %s%s%s", c->token, fmt(&p->local, l),
+		if (token_gone(c, err))
+			return;
+		/* ENOTCONN: not fully established yet (no data exchanged): retried. */
+		log_msg(err == -ENOTCONN ? MPSD_LOG_DEBUG : MPSD_LOG_INFO,
+			"token 0x%08x: subflow %s -> %s: %s%s%s", c->token, fmt(&p->local, l),
 			 fmt(&p->remote, r), strerror(-err), *mps_pm_errmsg(pm_cmd) ? ": " : "",
 			 mps_pm_errmsg(pm_cmd));
 		stats.subflows_failed++;
@@ -276,6 +290,8 @@ static void announce_one(struct mpsd_conn *c, const struct mps_addr *a)
 	if (err) {
 		if (not_userspace(err))
 			return mark_unmanaged(c);
+		if (token_gone(c, err))
+			return;
 		log_info("token 0x%08x: announce %s: %s%s%s", c->token, fmt(a, buf), strerror(-err),
 			 *mps_pm_errmsg(pm_cmd) ? ": " : "", mps_pm_errmsg(pm_cmd));
 		return;
@@ -304,7 +320,7 @@ void pm_conn_update(struct mpsd_conn *c)
 	struct mpsd_plan_in in = { 0 };
 	size_t n;
 
-	if (c->unmanaged || c->state != CONN_ESTABLISHED)
+	if (c->unmanaged || c->gone || c->state != CONN_ESTABLISHED)
 		return;
 	if (c->server_side && cfg.n_announce)
 		announce_all(c);
@@ -329,14 +345,25 @@ void pm_conn_update(struct mpsd_conn *c)
 	in.n_locals = links_locals(c->remote0.family, locals, 64);
 	in.locals = locals;
 	n = mpsd_plan(&in, plan, MAX_PLAN);
-	for (size_t i = 0; i < n && !c->unmanaged; i++)
+	for (size_t i = 0; i < n && !c->unmanaged && !c->gone; i++)
 		create_subflow(c, &plan[i]);
+}
+
+void pm_conn_refresh(struct mpsd_conn *c)
+{
+	pm_conn_update(c);
+	if (!c->gone)
+		pm_apply_priorities(c);
+	if (c->gone) {
+		log_debug("token 0x%08x: gone (closed before its update)", c->token);
+		stats.vanished++;
+		conn_free(c);
+	}
 }
 
 static void update_one(struct mpsd_conn *c, void *data)
 {
-	pm_conn_update(c);
-	pm_apply_priorities(c);
+	pm_conn_refresh(c);
 }
 
 void pm_update_all(void)

@@ -49,6 +49,7 @@ static void test_full(void **state)
 			   "log_level = debug\n"
 			   "reconcile_interval = 5\n"
 			   "max_subflows = 4\n"
+			   "event_buffer = 64K\n"
 			   "[client]\n"
 			   "policy = ndiffports 3\n"
 			   "[server]\n"
@@ -70,6 +71,7 @@ static void test_full(void **state)
 	assert_int_equal(c.log_level, MPSD_LOG_DEBUG);
 	assert_int_equal(c.reconcile_s, 5);
 	assert_int_equal(c.max_subflows, 4);
+	assert_int_equal(c.event_buffer, 65536);
 	assert_int_equal(c.client.kind, MPSD_POL_NDIFFPORTS);
 	assert_int_equal(c.client.n, 3);
 	assert_int_equal(c.n_announce, 3);
@@ -108,6 +110,8 @@ static void test_errors(void **state)
 		{ "[routing]\nsource_routing = maybe\n", "t.conf:2: bad value 'maybe' for key 'source_routing'" },
 		{ "[daemon]\ncontrol_group = no-such-group-xyz\n", "t.conf:2: bad value 'no-such-group-xyz' for key 'control_group'" },
 		{ "[daemon\n", "t.conf:1: syntax error" },
+		{ "[daemon]\nevent_buffer = 12Q\n", "t.conf:2: bad value '12Q' for key 'event_buffer'" },
+		{ "[daemon]\nevent_buffer = 1K\n", "t.conf:2: bad value '1K' for key 'event_buffer'" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
