@@ -40,7 +40,8 @@ static const struct inet_diag_msg *diag_msg(const struct nlmsghdr *nlh)
 {
 	const struct inet_diag_msg *m;
 
-	if (!nlh || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*m)) || nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
+	if (!nlh || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*m)) ||
+	    nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY)
 		return NULL;
 	m = mnl_nlmsg_get_payload(nlh);
 	if (m->idiag_family != AF_INET && m->idiag_family != AF_INET6)

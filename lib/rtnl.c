@@ -408,8 +408,8 @@ int mps_rtnl_recv(struct mps_rtnl *r, mps_rtnl_ev_cb cb, void *data)
 
 	for (;;) {
 		fromlen = sizeof(from);
-		n = recvfrom(mnl_socket_get_fd(r->sk), buf, sizeof(buf), 0, (struct sockaddr *)&from,
-			     &fromlen);
+		n = recvfrom(mnl_socket_get_fd(r->sk), buf, sizeof(buf), 0,
+			     (struct sockaddr *)&from, &fromlen);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;

@@ -105,8 +105,7 @@ C=$(conns "$CLI" "[.[] | select(.remote == \"$SRV_EP\")]")
 check "client: one connection to the server" 1 "$(jq length <<<"$C")"
 CPORT=$(jq -r '.[0].local' <<<"$C" | sed 's/.*://')
 check "client: token is the kernel's" "$(ss_token "$CLI" "$CPORT")" "$(jq '.[0].token' <<<"$C")"
-check "client: owner pid is the sending process" "$SENDER" \
-	"$(jq '.[0].pid' <<<"$C")"
+check "client: owner pid is the sending process" "$SENDER" "$(jq '.[0].pid' <<<"$C")"
 check "client: owner comm" python3 "$(jq -r '.[0].comm' <<<"$C")"
 check "client: not fallen back" false "$(jq '.[0].fallback' <<<"$C")"
 wait_check 10 "client: every byte acked at the MPTCP level" $N \
@@ -116,16 +115,18 @@ check "client: bytes sent at the MPTCP level cover the transfer" true \
 S=$(conns "$SRV" "[.[] | select(.local == \"$SRV_EP\")]")
 check "server: one connection" 1 "$(jq length <<<"$S")"
 check "server: token is the kernel's" "$(ss_token "$SRV" 5000)" "$(jq '.[0].token' <<<"$S")"
-check "server: owner is the sink" "$SINK" \
-	"$(jq '.[0].pid' <<<"$S")"
+check "server: owner is the sink" "$SINK" "$(jq '.[0].pid' <<<"$S")"
 check "server: bytes received" $N "$(jq '.[0].bytes_received' <<<"$S")"
 
 # --- subflows: interface, ids, ports as the kernel lists them ----------------
+sf_summary() { # JSON list of one connection -> ifname:loc_id:rem_id:join,...
+	jq -r '[.[0].subflows[] | "\(.ifname):\(.loc_id):\(.rem_id):\(.join)"] | join(",")'
+}
 check "client subflows (ifname:loc_id:rem_id:join)" "veth1:0:0:false,veth2:$EP_ID:0:true" \
-	"$(jq -r '[.[0].subflows[] | "\(.ifname):\(.loc_id):\(.rem_id):\(.join)"] | join(",")' <<<"$C")"
+	"$(sf_summary <<<"$C")"
 # The server's joined subflow keeps the server's first address but leaves through veth2.
 check "server subflows (ifname:loc_id:rem_id:join)" "veth1:0:0:false,veth2:0:$EP_ID:true" \
-	"$(jq -r '[.[0].subflows[] | "\(.ifname):\(.loc_id):\(.rem_id):\(.join)"] | join(",")' <<<"$S")"
+	"$(sf_summary <<<"$S")"
 check "client subflow local ports are the kernel's" \
 	"$(ip netns exec "$CLI" ss -Htn state established "dport = :5000" | awk '{print $3}' |
 		sed 's/.*://' | sort -n | paste -sd,)" \
@@ -150,14 +151,12 @@ wait_check 10 "client: backup cleared" "false,false" backup_view "$CLI" "$SRV_EP
 wait_check 10 "server: backup cleared" "false,false" backup_view "$SRV" "$SRV_EP"
 
 # --- an unprivileged user sees the same connections -------------------------
+VIEW='[.[] | {token, local, remote, subflows: [.subflows[] | {local, ifname, loc_id, rem_id}]}]'
 unpriv() {
 	ip netns exec "$1" setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
-		"$MPSTEER" -j conns | jq -c "[.[] | {token, local, remote,
-			subflows: [.subflows[] | {local, ifname, loc_id, rem_id}]}]"
+		"$MPSTEER" -j conns | jq -c "$VIEW"
 }
-check "unprivileged view equals root's (client)" \
-	"$(conns "$CLI" '[.[] | {token, local, remote, subflows: [.subflows[] | {local, ifname, loc_id, rem_id}]}]')" \
-	"$(unpriv "$CLI")"
+check "unprivileged view equals root's (client)" "$(conns "$CLI" "$VIEW")" "$(unpriv "$CLI")"
 
 # --- fallback: an MPTCP client against a plain TCP server --------------------
 bg "$SRV" python3 "$TMP/peer.py" sink-tcp "$TMP/sha.tcp" 5002 1000

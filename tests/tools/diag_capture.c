@@ -5,7 +5,7 @@
  * Used to capture tests/unit/golden/diag_*.hex from a live kernel:
  *
  *   cc -D_GNU_SOURCE -Iinclude -Ilib -o diag_capture tests/tools/diag_capture.c \
- *      lib/diag.c lib/snapshot.c lib/rtnl.c lib/proc.c lib/addr.c \
+ *      lib/diag.c lib/snapshot.c lib/rtnl.c lib/proc.c lib/route.c lib/addr.c \
  *      lib/nl.c -lmnl
  *   ip netns exec NS ./diag_capture mptcp|tcp
  */
@@ -37,11 +37,12 @@ static int msg_cb(const struct nlmsghdr *nlh, void *data)
 
 	if (*(const int *)data == IPPROTO_MPTCP && mps_diag_parse_conn(nlh, &c) == 0)
 		printf("# conn %s %s -> %s token %08x\n", mps_tcp_state_name(c.state),
-		       mps_addr_format(&c.local, l, sizeof(l)), mps_addr_format(&c.remote, r, sizeof(r)),
-		       c.token);
+		       mps_addr_format(&c.local, l, sizeof(l)),
+		       mps_addr_format(&c.remote, r, sizeof(r)), c.token);
 	else if (*(const int *)data == IPPROTO_TCP && mps_diag_parse_subflow(nlh, &s) == 0)
 		printf("# subflow %s -> %s token %08x ids %u/%u flags %#x if %d\n",
-		       mps_addr_format(&s.local, l, sizeof(l)), mps_addr_format(&s.remote, r, sizeof(r)),
+		       mps_addr_format(&s.local, l, sizeof(l)),
+		       mps_addr_format(&s.remote, r, sizeof(r)),
 		       s.token_loc, s.loc_id, s.rem_id, s.flags, s.ifindex);
 	else
 		printf("# other (plain TCP or unparsed)\n");

@@ -493,8 +493,8 @@ static void test_unknown_attrs_skipped(void **state)
 	n = load_hex("diag_sf_join_bkup_loc", buf, sizeof(buf));
 	{
 		size_t nest = mptcp_nest(buf, n);
-		size_t id = find_attr(buf, nest + 4, nest + ((struct nlattr *)(buf + nest))->nla_len,
-				      10 /* ID_LOC */);
+		size_t end = nest + ((struct nlattr *)(buf + nest))->nla_len;
+		size_t id = find_attr(buf, nest + 4, end, 10 /* ID_LOC */);
 
 		assert_true(id);
 		((struct nlattr *)(buf + id))->nla_type = 99;
@@ -583,7 +583,9 @@ static void test_ifcache_lookups(void **state)
 
 static void test_snapshot_find(void **state)
 {
-	struct mps_conn conns[] = { { .token = 3 }, { .token = 0x80000000 }, { .token = 0xfffffff0 } };
+	struct mps_conn conns[] = {
+		{ .token = 3 }, { .token = 0x80000000 }, { .token = 0xfffffff0 },
+	};
 	struct mps_snapshot s = { .n_conns = 3, .conns = conns };
 	struct mps_snapshot empty = { 0 };
 
