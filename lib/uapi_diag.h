@@ -73,9 +73,7 @@ struct mps_uapi_mptcp_info {
 	uint64_t mptcpi_bytes_received;
 	uint64_t mptcpi_bytes_acked;
 	uint8_t mptcpi_subflows_total;
-	uint8_t mptcpi_endp_laminar_max;
-	uint8_t mptcpi_endp_fullmesh_max;
-	uint8_t reserved;
+	uint8_t reserved[3]; /* not read here (zero on 6.18 even with fullmesh endpoints) */
 	uint32_t mptcpi_last_data_sent; /* ms ago */
 	uint32_t mptcpi_last_data_recv;
 	uint32_t mptcpi_last_ack_recv;
