@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# The control socket and the operator's side of mpsteerd: an unprivileged user
+# can read but not change anything; the configured group can; garbage,
+# oversized and unknown requests get errors and the daemon keeps working;
+# one daemon per namespace; `mpsteerd -n` validates; SIGHUP reloads (and a bad
+# config on reload is refused, keeping the old one); path_manager = check
+# refuses to start when the namespace is not on the userspace PM.
+#
+#   ns A (mpsteerd, control_group = users)      ns B (mpsteerd)
+#   +---------------------------------+          +-----------------+
+#   | lo only: no MPTCP traffic needed |          | lo only          |
+#   +---------------------------------+          +-----------------+
+#   clients: root, nobody, nobody+users
+set -eu
+. "$(dirname "$0")/daemon_lib.sh"
+netns_init
+command -v jq >/dev/null || skip "jq is not installed"
+command -v setpriv >/dev/null || skip "setpriv is not installed"
+[ -x /usr/bin/python3 ] || skip "/usr/bin/python3 is needed to run a client as nobody"
+getent group users >/dev/null || skip "no group 'users' to configure as control_group"
+A=$(ns_new mpsd-a)
+B=$(ns_new mpsd-b)
+export MPSTEER_RUNDIR=$TMP/run
+chmod 755 "$TMP" # the unprivileged client must reach the socket
+
+cat >"$TMP/a.conf" <<'EOF2'
+[daemon]
+control_group = users
+[client]
+policy = per-interface
+EOF2
+cp "$TMP/a.conf" "$TMP/a.good"
+cat >"$TMP/raw.py" <<'PY'
+# raw.py HEXBYTES|big:N ...: sends each argument (hex, or N bytes "a" with no
+# line end) and prints each reply line or "CLOSED"
+import os, socket, sys
+p = "%s/mpsteerd-%d.sock" % (os.environ["MPSTEER_RUNDIR"], os.stat("/proc/self/ns/net").st_ino)
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(p)
+f = s.makefile("rb")
+for h in sys.argv[1:]:
+    try:
+        s.sendall(b"a" * int(h[4:]) if h.startswith("big:") else bytes.fromhex(h))
+        line = f.readline()
+    except OSError:
+        line = b""
+    print(line.decode(errors="replace").strip() if line else "CLOSED", flush=True)
+PY
+hex() { printf '%s' "$1" | od -An -tx1 -v | tr -d ' \n'; }
+# req NS AS LINE: one request line as root|nobody|users; prints the reply
+req() {
+	local who
+	case $2 in
+	root) who=() ;;
+	nobody) who=(setpriv --reuid=65534 --regid=65534 --clear-groups) ;;
+	users) who=(setpriv --reuid=65534 --regid=65534 --groups=100) ;;
+	esac
+	ip netns exec "$1" "${who[@]}" /usr/bin/python3 "$TMP/raw.py" "$(hex "$3")0a"
+}
+ok() { jq -r '.ok' <<<"$1"; }
+err() { jq -r '.error' <<<"$1"; }
+
+log "config validation (-n)"
+check "-n accepts a good file" "$TMP/a.conf: ok" "$("$MPSTEERD" -n -c "$TMP/a.conf")"
+printf '[daemon]\nlog_level = debug\n[client]\npolicy = sometimes\n' >"$TMP/bad.conf"
+set +e
+out=$("$MPSTEERD" -n -c "$TMP/bad.conf" 2>&1)
+rc=$?
+set -e
+check "-n rejects a bad file (EX_CONFIG)" 78 "$rc"
+check "-n names file:line, key and value" \
+	"mpsteerd: $TMP/bad.conf:4: bad value 'sometimes' for key 'policy'" "$out"
+
+log "path_manager = check refuses a namespace on the in-kernel PM"
+printf '[daemon]\npath_manager = check\n' >"$TMP/check.conf"
+set +e
+out=$(ip netns exec "$A" "$MPSTEERD" -c "$TMP/check.conf" 2>&1)
+rc=$?
+set -e
+check "refused to start" 69 "$rc"
+check "says why" 1 "$(grep -c "path_manager is 'kernel', not 'userspace'" <<<"$out")"
+check "left the sysctl alone" kernel "$(ip netns exec "$A" sysctl -n net.mptcp.path_manager)"
+
+daemon_start "$A" "$TMP/a.conf"
+APID=$DPID
+log "one daemon per namespace"
+set +e
+out=$(ip netns exec "$A" "$MPSTEERD" -c "$TMP/a.conf" 2>&1)
+rc=$?
+set -e
+check "a second daemon in the same namespace refuses" 69 "$rc"
+check "it says so" 1 "$(grep -c 'another mpsteerd answers' <<<"$out")"
+check "the first one still answers" "$APID" "$(dstat "$A" pid)"
+printf '[daemon]\nlog_level = info\n' >"$TMP/b.conf"
+daemon_start "$B" "$TMP/b.conf"
+check "a daemon in another namespace is another daemon" 1 \
+	"$(( $(dstat "$B" pid) != APID ? 1 : 0 ))"
+check "each namespace's CLI finds its own daemon" "$APID" "$(dstat "$A" pid)"
+
+log "privileges"
+r=$(req "$A" nobody '{"v":1,"cmd":"status"}')
+check "nobody may read status" true "$(ok "$r")"
+r=$(req "$A" nobody '{"v":1,"cmd":"conns"}')
+check "nobody may list connections" true "$(ok "$r")"
+for c in '{"v":1,"cmd":"override-set","token":1,"via":"lo"}' \
+	'{"v":1,"cmd":"override-clear","token":1}' '{"v":1,"cmd":"reload"}'; do
+	r=$(req "$A" nobody "$c")
+	check "nobody may not: $c" "false permission denied" \
+		"$(ok "$r") $(err "$r" | cut -d: -f1)"
+done
+r=$(req "$A" users '{"v":1,"cmd":"reload"}')
+check "the control group may reload" true "$(ok "$r")"
+r=$(req "$A" users '{"v":1,"cmd":"override-set","token":1,"via":"lo"}')
+check "the control group passes the check (then: unknown token)" \
+	"token 0x00000001 is not managed by this daemon" "$(err "$r")"
+r=$(req "$A" root '{"v":1,"cmd":"override-clear","token":"0x2"}')
+check "root passes the check (then: unknown token)" \
+	"token 0x00000002 is not managed by this daemon" "$(err "$r")"
+
+log "garbage"
+for g in 'garbage' '[]' '{"v":7,"cmd":"status"}' '{"cmd":42}' '{"v":1,"cmd":"frobnicate"}' \
+	'{"v":1,"cmd":"override-set","token":-1,"via":"x"}' \
+	'{"v":1,"cmd":"override-set","token":1}' '{"v":1,"cmd":"conns","token":"zz"}'; do
+	r=$(req "$A" root "$g")
+	check "error reply to $g" false "$(ok "$r")"
+done
+r=$(ip netns exec "$A" /usr/bin/python3 "$TMP/raw.py" "00ff00ff0a" "$(hex '{"v":1,"cmd":"status"}')0a")
+check "binary junk gets an error, the connection goes on" "false true" \
+	"$(jq -r .ok <<<"$r" | tr '\n' ' ' | sed 's/ $//')"
+r=$(ip netns exec "$A" /usr/bin/python3 "$TMP/raw.py" big:70000 "$(hex '{"cmd":"status"}')0a")
+check "an oversized request: error, then the connection is closed" \
+	'{"ok":false,"error":"request too long"} CLOSED' "$(tr '\n' ' ' <<<"$r" | sed 's/ $//')"
+# 70 clients at once, more than the daemon serves: the extra ones are turned away.
+ip netns exec "$A" /usr/bin/python3 - "$MPSTEER_RUNDIR" >"$TMP/many" <<'PY'
+import os, socket, sys
+p = "%s/mpsteerd-%d.sock" % (sys.argv[1], os.stat("/proc/self/ns/net").st_ino)
+socks = []
+for i in range(70):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(10)
+    s.connect(p)
+    socks.append(s)
+# The turned-away ones get a line and EOF; the others stay silent. Polls
+# until the expected number has answered (or 10 s passed).
+import select, time
+busy, end = 0, time.time() + 10
+while busy < 6 and time.time() < end:
+    r, _, _ = select.select(socks, [], [], 0.2)
+    for s in r:
+        if b"too many clients" in s.recv(200):
+            busy += 1
+        socks.remove(s)
+print(busy)
+PY
+check "70 clients: 6 turned away" 6 "$(cat "$TMP/many")"
+check "the daemon still works (same pid)" "$APID" "$(dstat "$A" pid)"
+check "it counted the requests" 1 "$(( $(dstat "$A" ctl_requests) >= 20 ? 1 : 0 ))"
+
+log "SIGHUP reload"
+printf '[client]\npolicy = fullmesh\n' >"$TMP/a.conf"
+kill -HUP "$APID"
+wait_eq 10 "new policy after SIGHUP" fullmesh dstat "$A" client_policy
+printf '[client]\npolicy = sideways\n' >"$TMP/a.conf"
+kill -HUP "$APID"
+r=$(req "$A" root '{"v":1,"cmd":"reload"}')
+check "a bad config on reload is refused, naming the line" \
+	"false $TMP/a.conf:2: bad value 'sideways' for key 'policy'" "$(ok "$r") $(err "$r")"
+check "the old config stays" fullmesh "$(dstat "$A" client_policy)"
+check "the daemon survived both" "$APID" "$(dstat "$A" pid)"
+log "PASS ($CHECKS checks)"
