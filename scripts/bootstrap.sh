@@ -16,7 +16,7 @@ pkgs=(
 	libmnl-dev libjansson-dev libinih-dev libseccomp-dev libsystemd-dev libcmocka-dev
 	# tests and demo: real peers and tools
 	iproute2 nftables iperf3 ncat curl nginx-light python3 jq
-	golang-go
+	golang-go gcc-multilib
 	# benchmarks: the tools users have today
 	mptcpd
 )

@@ -29,7 +29,7 @@ static const struct command commands[] = {
 	{ "announce", cmd_announce, "announce token T addr ADDR[:PORT] id N [dev IFNAME]" },
 	{ "remove", cmd_remove, "remove token T id N" },
 	{ "status", cmd_status, "status" },
-	{ "run", cmd_run, "run [--verbose] [--mode seccomp|preload] [--] CMD [ARGS...]" },
+	{ "run", cmd_run, "run [--mode seccomp|preload] [--verbose] [--summary] [--detach] [--] CMD [ARGS...]" },
 	{ "systemd", cmd_systemd, "systemd { enable | disable | show } UNIT" },
 };
 
