@@ -229,13 +229,18 @@ static void on_sub_priority(struct mpsd_conn *c, const struct mps_event *ev)
 		sf->backup_peer = ev->backup;
 }
 
-static int on_event(const struct mps_event *ev, void *data)
+static int on_event(const struct mps_event *raw, void *data)
 {
+	struct mps_event unmapped = *raw, *ev = &unmapped;
 	struct mpsd_conn *c;
 
 	stats.events++;
 	if (!(ev->has & MPS_EVH_TOKEN))
 		return 0;
+	/* A dual-stack listener's IPv4 clients come as ::ffff:a.b.c.d: the
+	 * daemon thinks (and commands the kernel) in plain IPv4, like diag. */
+	mps_addr_unmap(&unmapped.saddr);
+	mps_addr_unmap(&unmapped.daddr);
 	switch (ev->type) {
 	case MPS_EV_CREATED:
 		conn_from_event(ev);
