@@ -9,7 +9,7 @@
 #   +-------------------------------+             +-----------------------------+
 #   | veth1 10.0.1.1  fd00:1::1     |-------------| veth1 10.0.1.2  fd00:1::2   |
 #   | veth2 10.0.2.1  fd00:2::1     |-------------| veth2 10.0.2.2  fd00:2::2   |
-#   |  endpoint: 10.0.2.1 (id 1) or fd00:2::1 (id 2) dev veth2 subflow          |
+#   |  endpoints: 10.0.2.1 (id 1), fd00:2::1 (id 2) dev veth2 subflow            |
 #   +-------------------------------+             +-----------------------------+
 #   peer.py send ADDR 5000 N (MPTCP)    ->        peer.py sink 5000 (MPTCP, sha256 of what it got)
 #   peer.py send ADDR 5002 N (MPTCP)    ->        peer.py sink 5002 plain TCP (fallback)
@@ -42,9 +42,9 @@ done
 # there: IPv4 would assume it on-link, IPv6 does not (MPJoinSynTxConnectErr).
 ip -n "$CLI" route add 10.0.1.0/24 via 10.0.2.2 dev veth2 metric 100
 ip -n "$CLI" -6 route add fd00:1::/64 via fd00:2::2 dev veth2 metric 2000
-# One endpoint of the tested family: the in-kernel PM tries endpoints in id
-# order and, on 6.18, gives up on a v6 connection after trying the v4 one.
-ip -n "$CLI" mptcp endpoint add "$CLI_IP2" dev veth2 id $EP_ID subflow
+# Both families: each connection joins with the endpoint of its own family.
+ip -n "$CLI" mptcp endpoint add 10.0.2.1 dev veth2 id 1 subflow
+ip -n "$CLI" mptcp endpoint add fd00:2::1 dev veth2 id 2 subflow
 
 cat >"$TMP/peer.py" <<'EOF'
 import hashlib, os, socket, sys, time
