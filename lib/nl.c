@@ -158,7 +158,9 @@ int mps_nl_talk(struct mps_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data
 	nl->errmsg[0] = '\0';
 	nlh->nlmsg_seq = seq;
 	nlh->nlmsg_pid = 0;
-	if (!(nlh->nlmsg_flags & NLM_F_DUMP))
+	/* NLM_F_DUMP is two bits that NEW requests reuse as REPLACE and EXCL:
+	 * only both together mean a dump. */
+	if ((nlh->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
 		nlh->nlmsg_flags |= NLM_F_ACK;
 	if (mnl_socket_sendto(nl->sk, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
