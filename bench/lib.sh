@@ -140,7 +140,8 @@ bench_tools() {
  *   bt sink PORT                   MPTCP server: one connection after another; per
  *                                  connection prints "bytes maxgap_ms gap_start_s" (longest
  *                                  time without data, after the first byte)
- *   bt pace ADDR PORT KBPS SECS    MPTCP client sending KBPS kB/s in 1 ms chunks for SECS
+ *   bt pace ADDR PORT KBPS SECS    MPTCP client sending KBPS kB/s in 1 ms chunks for SECS;
+ *                                  prints the bytes sent
  *   bt join ADDR PORT M SUBFLOWS TIMEOUT_MS
  *                                  M MPTCP connections one after another: connect, send a
  *                                  few bytes, wait until SUBFLOWS subflows are established
@@ -415,29 +416,32 @@ static int cmd_pace(const char *addr, int port, long kbps, double secs)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
 	int s = socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
-	size_t chunk = kbps * 1000 / 1000;
+	size_t chunk = kbps; /* kB/s in 1 ms steps: kbps bytes per ms */
 	char *buf = calloc(1, chunk);
+	long long sent = 0;
 	double t0, next;
 
 	inet_pton(AF_INET, addr, &a.sin_addr);
-	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
+	if (s < 0 || !buf || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0)
 		die("connect");
 	t0 = next = now_s();
 	while (now_s() - t0 < secs) {
-		struct timespec ts;
+		ssize_t w = write(s, buf, chunk);
 
-		if (write(s, buf, chunk) < 0)
+		if (w < 0)
 			die("write");
+		sent += w;
 		next += 0.001;
 		double d = next - now_s();
 
 		if (d > 0) {
-			ts.tv_sec = 0;
-			ts.tv_nsec = (long)(d * 1e9);
+			struct timespec ts = { 0, (long)(d * 1e9) };
+
 			nanosleep(&ts, NULL);
 		}
 	}
 	close(s);
+	printf("%lld\n", sent);
 	return 0;
 }
 
