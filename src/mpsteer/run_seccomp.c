@@ -66,9 +66,9 @@ static int filter_rules(scmp_filter_ctx ctx)
 		for (p = 0; p < 2; p++) {
 			/* 32-bit compares: the kernel reads these arguments as int. */
 			ret = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(socket), 3,
-					       SCMP_A0_32(SCMP_CMP_EQ, domains[d]),
+					       SCMP_A0_32(SCMP_CMP_EQ, domains[d], 0),
 					       SCMP_A1_32(SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM),
-					       SCMP_A2_32(SCMP_CMP_EQ, protos[p]));
+					       SCMP_A2_32(SCMP_CMP_EQ, protos[p], 0));
 			if (ret < 0)
 				return ret;
 		}
