@@ -420,8 +420,9 @@ static void iface_down_one(struct mpsd_conn *c, void *data)
 		/* Closing at once: the scheduler reinjects its data on the other subflows
 		 * now, instead of after the retransmission timeouts of a dead path. */
 		if (mps_pm_subflow_destroy(pm_cmd, c->token, &sf->local, &sf->remote) == 0)
-			log_info("token 0x%08x: closed subflow %s -> %s (interface down)", c->token,
-				 fmt(&sf->local, l), fmt(&sf->remote, r));
+			log_info("token 0x%08x: closed subflow %s -> %s (%s)", c->token,
+				 fmt(&sf->local, l), fmt(&sf->remote, r),
+				 x->addr ? "address removed" : "interface down");
 		stats.subflows_closed_link++;
 		conn_sf_del(c, sf);
 	}

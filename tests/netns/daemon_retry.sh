@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# A subflow whose handshake fails is retried with backoff until it works, and
+# a removed address takes its subflows (and their retries) with it.
+#
+#   client ns (mpsteerd)          router ns (nftables)       server ns (mpsteerd)
+#   +--------------------+        +--------------------+     +--------------------+
+#   | c1 10.1.1.2          |------| r1 10.1.1.1         |     |                    |
+#   |                      |      | r0 10.9.0.1         |-----| s0 10.9.0.2        |
+#   | c2 10.1.2.2          |------| r2 10.1.2.1         |     |                    |
+#   +--------------------+        +--------------------+     +--------------------+
+#                                 SYNs from 10.1.2.2 get a RST while the rule is in
+set -eu
+. "$(dirname "$0")/daemon_lib.sh"
+netns_init
+command -v jq >/dev/null || skip "jq is not installed"
+command -v nft >/dev/null || skip "nft is not installed"
+daemon_topo 2
+write_server
+write_holder
+cat >"$TMP/client.conf" <<'EOF2'
+[interfaces]
+allow = c*
+[links]
+retry_base_ms = 100
+retry_max_ms = 800
+retry_limit = 0
+[routing]
+source_routing = yes
+EOF2
+cat >"$TMP/server.conf" <<'EOF2'
+[interfaces]
+allow = s*
+EOF2
+ip netns exec "$RTR" nft -f - <<'NFT' || skip "nftables cannot be used here"
+table inet block {
+	chain syn_reject {
+		type filter hook forward priority 0;
+		ip saddr 10.1.2.2 tcp flags & (syn | ack) == syn reject with tcp reset
+	}
+}
+NFT
+daemon_start "$SRV" "$TMP/server.conf"
+daemon_start "$CLI" "$TMP/client.conf"
+bg "$SRV" python3 "$TMP/server.py" echo 8080
+wait_for 10 "server listening" listening "$SRV" 8080
+bg "$CLI" python3 "$TMP/holder.py" $SRV4 8080 1 >"$TMP/h"
+wait_eq 10 "connection up" ready cat "$TMP/h"
+
+on_iface() {
+	kconns "$CLI" | jq "[.[] | .subflows[] | select(.state == \"ESTAB\" and .ifname == \"$1\")] | length"
+}
+wait_ge 20 "the join over c2 failed (RST) and was tried again" 3 dstat "$CLI" subflows_failed
+check "no subflow on c2 while blocked" 0 "$(on_iface c2)"
+ip netns exec "$RTR" nft delete table inet block
+wait_eq 20 "the retried subflow on c2 is established" 1 on_iface c2
+check "daemon counted retries" 1 "$(( $(dstat "$CLI" subflows_retried) >= 2 ? 1 : 0 ))"
+check "every retry was a creation" 1 \
+	"$(( $(dstat "$CLI" subflows_created) == $(dstat "$CLI" subflows_retried) + 1 ? 1 : 0 ))"
+
+log "address removal closes the subflows from it"
+ip -n "$CLI" addr del 10.1.2.2/24 dev c2
+wait_eq 10 "no subflow on c2" 0 on_iface c2
+check "the subflow from the removed address was closed by the daemon" 1 \
+	"$(dstat "$CLI" subflows_closed_link)"
+check "source routing rule of the removed address gone" 0 \
+	"$(ip -n "$CLI" rule | grep -c 'from 10.1.2.2' || true)"
+check "the connection lives on c1" 1 "$(on_iface c1)"
+log "PASS ($CHECKS checks)"
