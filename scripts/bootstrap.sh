@@ -12,7 +12,7 @@ build=${BUILDDIR:-build}
 
 pkgs=(
 	# build
-	build-essential meson ninja-build pkg-config
+	build-essential meson ninja-build pkg-config clang
 	libmnl-dev libjansson-dev libinih-dev libseccomp-dev libsystemd-dev libcmocka-dev
 	# tests and demo: real peers and tools
 	iproute2 nftables iperf3 ncat curl nginx-light python3 jq

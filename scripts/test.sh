@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test (unit first, then netns integration) and ends with one
+# Runs every test (unit, netns integration, fuzz smoke runs) and ends with one
 # summary line "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -11,12 +11,21 @@ meson test -C "$build" --print-errorlogs --suite netns --num-processes 1 \
 	--logbase netnslog
 rc_netns=$?
 
-python3 - "$build" <<'PY'
-import json, sys, glob
+# Fuzz harnesses, a bounded smoke run each (clang's libFuzzer, its own build).
+fuzzbuild=$build-fuzz
+rc_fuzz=0
+if [ ! -f "$fuzzbuild/build.ninja" ]; then
+	CC=clang meson setup "$fuzzbuild" -Dfuzz=true -Dtests=false >/dev/null
+fi
+ninja -C "$fuzzbuild" >/dev/null && meson test -C "$fuzzbuild" --print-errorlogs --suite fuzz
+rc_fuzz=$?
+
+python3 - "$build" "$fuzzbuild" <<'PY'
+import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
-for f in ("testlog.json", "netnslog.json"):
+for d, f in ((1, "testlog.json"), (1, "netnslog.json"), (2, "testlog.json")):
     try:
-        lines = open(f"{sys.argv[1]}/meson-logs/{f}").read().splitlines()
+        lines = open(f"{sys.argv[d]}/meson-logs/{f}").read().splitlines()
     except OSError:
         continue
     for line in lines:
@@ -25,4 +34,4 @@ for f in ("testlog.json", "netnslog.json"):
         counts[key] += 1
 print(f"{counts['passed']} passed, {counts['failed']} failed, {counts['skipped']} skipped")
 PY
-[ $rc_unit -eq 0 ] && [ $rc_netns -eq 0 ]
+[ $rc_unit -eq 0 ] && [ $rc_netns -eq 0 ] && [ $rc_fuzz -eq 0 ]
