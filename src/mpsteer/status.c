@@ -32,9 +32,10 @@ static void print_text(json_t *r)
 	       "%lld closed before their update\n", (long long)num(r, "connections"),
 	       (long long)num(r, "adopted"), (long long)num(r, "reaped"),
 	       (long long)num(r, "vanished"));
-	printf("events:       %lld handled, %lld resyncs, %lld reconciliations\n",
-	       (long long)num(r, "events"), (long long)num(r, "resyncs"),
-	       (long long)num(r, "reconciles"));
+	printf("events:       %lld handled (%lld ESTABLISHED, %lld CLOSED), %lld resyncs, "
+	       "%lld reconciliations\n", (long long)num(r, "events"),
+	       (long long)num(r, "conns_established"), (long long)num(r, "conns_closed"),
+	       (long long)num(r, "resyncs"), (long long)num(r, "reconciles"));
 	printf("subflows:     %lld created, %lld failed, %lld retried, %lld closed on link loss, "
 	       "%lld demoted\n", (long long)num(r, "subflows_created"),
 	       (long long)num(r, "subflows_failed"), (long long)num(r, "subflows_retried"),

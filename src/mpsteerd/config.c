@@ -28,7 +28,6 @@ void mpsd_config_defaults(struct mpsd_config *c)
 	c->client.kind = MPSD_POL_PER_IFACE;
 	c->server.kind = MPSD_POL_NONE;
 	c->max_subflows = MPSD_MAX_SUBFLOWS;
-	c->deny_join_id0_honour = true;
 	for (size_t i = 0; i < sizeof(default_deny) / sizeof(default_deny[0]); i++)
 		snprintf(c->deny.m[c->deny.n++].glob, sizeof(c->deny.m[0].glob), "%s",
 			 default_deny[i]);

@@ -181,7 +181,7 @@ static json_t *req_status(json_t *req, char *err, size_t errlen)
 	char cp[32], sp[32];
 
 	return json_pack("{s:b, s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "ok", 1, "version", MPS_VERSION, "pid", (int)getpid(),
 			 "uptime_s", (json_int_t)((now_ms() - stats.start_ms) / 1000),
 			 "config", cfg.path[0] ? cfg.path : "(defaults)",
@@ -190,6 +190,8 @@ static json_t *req_status(json_t *req, char *err, size_t errlen)
 			 "log_level", log_level_name(cfg.log_level),
 			 "connections", (json_int_t)conn_count(),
 			 "events", (json_int_t)stats.events,
+			 "conns_established", (json_int_t)stats.conns_established,
+			 "conns_closed", (json_int_t)stats.conns_closed,
 			 "resyncs", (json_int_t)stats.resyncs,
 			 "reconciles", (json_int_t)stats.reconciles,
 			 "adopted", (json_int_t)stats.adopted,

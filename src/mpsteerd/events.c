@@ -246,9 +246,11 @@ static int on_event(const struct mps_event *raw, void *data)
 		conn_from_event(ev);
 		return 0;
 	case MPS_EV_ESTABLISHED:
+		stats.conns_established++;
 		on_established(ev);
 		return 0;
 	case MPS_EV_CLOSED:
+		stats.conns_closed++;
 		conn_free(conn_find(ev->token)); /* also leaves the update list */
 		return 0;
 	default:

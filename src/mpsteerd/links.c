@@ -419,3 +419,9 @@ const struct mps_ifcache *links_ifcache(void)
 	view.n_addrs = n_addrs;
 	return &view;
 }
+
+void links_foreach_addr(links_addr_cb cb)
+{
+	for (size_t i = 0; i < n_addrs; i++)
+		cb(&addrs[i]);
+}

@@ -21,7 +21,7 @@ struct io_handler {
 
 static int epfd = -1, tfd = -1;
 static bool stopping;
-static struct mpsd_timer *timers; /* sorted by due_ms */
+static struct mpsd_timer *timers, *timers_tail; /* sorted by due_ms */
 /* Handlers are indexed by fd: fds are small and dense in this process. */
 static struct io_handler *handlers;
 static size_t n_handlers;
@@ -56,6 +56,8 @@ static void unlink_timer(struct mpsd_timer *t)
 		timers = t->next;
 	if (t->next)
 		t->next->prev = t->prev;
+	else if (timers_tail == t)
+		timers_tail = t->prev;
 	t->prev = t->next = NULL;
 	t->due_ms = 0;
 }
@@ -71,24 +73,29 @@ void timer_cancel(struct mpsd_timer *t)
 		rearm();
 }
 
+/* Inserted from the tail: a new timer is usually the latest (same backoff
+ * for many connections), which keeps a burst of them O(1) each. */
 void timer_arm(struct mpsd_timer *t, uint64_t ms, mpsd_timer_cb cb, void *data)
 {
-	struct mpsd_timer **pp = &timers, *prev = NULL;
+	struct mpsd_timer *after;
 
 	if (t->due_ms)
 		unlink_timer(t);
 	t->due_ms = now_ms() + ms;
 	t->cb = cb;
 	t->data = data;
-	while (*pp && (*pp)->due_ms <= t->due_ms) {
-		prev = *pp;
-		pp = &(*pp)->next;
-	}
-	t->next = *pp;
-	t->prev = prev;
-	if (*pp)
-		(*pp)->prev = t;
-	*pp = t;
+	for (after = timers_tail; after && after->due_ms > t->due_ms; after = after->prev)
+		;
+	t->prev = after;
+	t->next = after ? after->next : timers;
+	if (t->next)
+		t->next->prev = t;
+	else
+		timers_tail = t;
+	if (after)
+		after->next = t;
+	else
+		timers = t;
 	if (timers == t)
 		rearm();
 }
@@ -166,7 +173,7 @@ void loop_fini(void)
 	free(handlers);
 	handlers = NULL;
 	n_handlers = 0;
-	timers = NULL;
+	timers = timers_tail = NULL;
 }
 
 void loop_stop(void)

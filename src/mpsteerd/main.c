@@ -115,6 +115,7 @@ static int load_config(struct mpsd_config *c, char *err, size_t errlen)
 int mpsd_reload(char *err, size_t errlen)
 {
 	struct mpsd_config next;
+	bool routing_changed;
 	int ret;
 
 	sd_notify(0, "RELOADING=1");
@@ -126,7 +127,11 @@ int mpsd_reload(char *err, size_t errlen)
 	}
 	if (cli_log_level >= 0)
 		next.log_level = cli_log_level;
+	routing_changed = next.source_routing != cfg.source_routing ||
+			  next.table_base != cfg.table_base || next.rule_prio != cfg.rule_prio;
 	cfg = next;
+	if (routing_changed)
+		route_config_changed();
 	log_set_level(cfg.log_level);
 	events_set_buffer(cfg.event_buffer);
 	log_info("config reloaded from %s", config_path ? config_path : "(defaults)");

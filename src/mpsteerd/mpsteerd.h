@@ -113,7 +113,6 @@ struct mpsd_config {
 	struct mpsd_policy client;    /* [client] policy */
 	struct mpsd_policy server;    /* [server] policy: subflows from the server side */
 	unsigned max_subflows;        /* [daemon] max_subflows */
-	bool deny_join_id0_honour;    /* always true; kept for documentation */
 	size_t n_announce;            /* [server] announce */
 	struct mpsd_announce announce[MPSD_MAX_ANNOUNCE];
 	struct mpsd_matchlist allow;  /* [interfaces] allow (empty: all) */
@@ -213,12 +212,16 @@ int links_ifindex_of(const struct mps_addr *a);
 /* A view usable by mps_path_parse / mps_ifcache_* (valid until the next rtnl event). */
 const struct mps_ifcache *links_ifcache(void);
 void links_config_changed(void);
+typedef void (*links_addr_cb)(const struct mps_ifaddr *a);
+void links_foreach_addr(links_addr_cb cb);
 
 /* ---- route.c ---- */
 void route_iface_up(int ifindex);
 void route_addr_added(const struct mps_ifaddr *a);
 void route_addr_removed(const struct mps_ifaddr *a);
 void route_cleanup_all(void);
+/* Source routing switched on or off by a reload. */
+void route_config_changed(void);
 
 /* ---- conn.c ---- */
 /*
@@ -310,7 +313,7 @@ const char *conn_policy_name(const struct mpsd_conn *c, char *buf, size_t len);
 
 /* ---- pathmgr.c ---- */
 struct mpsd_stats {
-	uint64_t events, resyncs, reconciles, subflows_created, subflows_failed, subflows_retried;
+	uint64_t events, conns_established, conns_closed, resyncs, reconciles, subflows_created, subflows_failed, subflows_retried;
 	uint64_t subflows_closed_link, demoted, announced, adopted, reaped, vanished, overrides;
 	uint64_t ctl_requests, ctl_errors;
 	uint64_t start_ms;

@@ -108,16 +108,13 @@ struct route_rec {
 	struct mps_addr gw;   /* unset: link route */
 	int family;
 	unsigned gw_wait;     /* attempts spent waiting for the gateway to return */
+	uint32_t table, prio; /* as created: a reload may change the config */
 };
 
 static struct route_rec *recs;
 static size_t n_recs;
 static struct mpsd_timer install_timer;
 
-static uint32_t table_of(int ifindex)
-{
-	return cfg.table_base + (uint32_t)ifindex;
-}
 
 static bool wanted(const struct mps_ifaddr *a)
 {
@@ -151,17 +148,17 @@ static bool install(struct route_rec *r)
 		}
 	}
 	if (!r->route && !wait) {
-		err = route_msg(RTM_NEWROUTE, table_of(r->ifindex), r->ifindex,
+		err = route_msg(RTM_NEWROUTE, r->table, r->ifindex,
 				mps_addr_is_set(&r->gw) ? &r->gw : NULL, r->family);
 		if (err)
-			log_warn("source routing: default route in table %u: %s",
-				 table_of(r->ifindex), strerror(-err));
+			log_warn("source routing: default route in table %u: %s", r->table,
+				 strerror(-err));
 		else
 			r->route = true;
 		r->gw_wait = 0;
 	}
 	if (!r->rule) {
-		err = rule_msg(RTM_NEWRULE, table_of(r->ifindex), cfg.rule_prio, &r->addr);
+		err = rule_msg(RTM_NEWRULE, r->table, r->prio, &r->addr);
 		if (err)
 			log_warn("source routing: rule from %s: %s",
 				 mps_addr_format(&r->addr, buf, sizeof(buf)), strerror(-err));
@@ -207,13 +204,15 @@ void route_addr_added(const struct mps_ifaddr *a)
 	r->ifindex = a->ifindex;
 	r->addr = a->addr;
 	r->family = a->addr.family;
+	r->table = cfg.table_base + (uint32_t)a->ifindex;
+	r->prio = cfg.rule_prio;
 	schedule_install();
 }
 
-static bool table_shared(size_t skip, int ifindex, int family)
+static bool table_shared(size_t skip, int family)
 {
 	for (size_t i = 0; i < n_recs; i++)
-		if (i != skip && recs[i].ifindex == ifindex && recs[i].family == family &&
+		if (i != skip && recs[i].table == recs[skip].table && recs[i].family == family &&
 		    recs[i].route)
 			return true;
 	return false;
@@ -224,9 +223,9 @@ static void uninstall(size_t i)
 	struct route_rec *r = &recs[i];
 
 	if (r->rule)
-		rule_msg(RTM_DELRULE, table_of(r->ifindex), cfg.rule_prio, &r->addr);
-	if (r->route && !table_shared(i, r->ifindex, r->family))
-		route_msg(RTM_DELROUTE, table_of(r->ifindex), r->ifindex,
+		rule_msg(RTM_DELRULE, r->table, r->prio, &r->addr);
+	if (r->route && !table_shared(i, r->family))
+		route_msg(RTM_DELROUTE, r->table, r->ifindex,
 			  mps_addr_is_set(&r->gw) ? &r->gw : NULL, r->family);
 	recs[i] = recs[--n_recs];
 }
@@ -259,4 +258,13 @@ void route_cleanup_all(void)
 		uninstall(n_recs - 1);
 	free(recs);
 	recs = NULL;
+}
+
+void route_config_changed(void)
+{
+	/* Records keep the table and priority they were made with; a changed
+	 * table_base or rule_priority applies after this fresh start. */
+	route_cleanup_all();
+	if (cfg.source_routing)
+		links_foreach_addr(route_addr_added);
 }

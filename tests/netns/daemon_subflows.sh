@@ -78,6 +78,19 @@ check "server daemon: created nothing (accepts joins)" 0 "$(dstat "$SRV" subflow
 check "text status names the policy" 1 \
 	"$(mps "$CLI" status | grep -c 'client per-interface')"
 
+# Reload switches source routing off and on again.
+sed -i 's/^source_routing = yes/source_routing = no/' "$TMP/client.conf"
+kill -HUP "$CPID"
+nrules() { # the daemon's rules, both families
+	echo $(( $(ip -n "$CLI" -4 rule | grep -c 'lookup 70' || true) +
+		$(ip -n "$CLI" -6 rule | grep -c 'lookup 70' || true) ))
+}
+wait_eq 10 "reload without source routing removes the rules" 0 nrules
+sed -i 's/^source_routing = no/source_routing = yes/' "$TMP/client.conf"
+kill -HUP "$CPID"
+wait_eq 10 "reload with source routing puts them back" 6 nrules
+check "the connections kept their subflows" 6 "$(full "$CLI")"
+
 # Exit: the daemon's rules and tables go, the foreign rule stays.
 kill -TERM "$CPID"
 wait "$CPID" || fail "mpsteerd exited with an error on SIGTERM"
