@@ -138,8 +138,7 @@ p = "%s/mpsteerd-%d.sock" % (sys.argv[1], os.stat("/proc/self/ns/net").st_ino)
 socks = []
 for i in range(70):
     s = socket.socket(socket.AF_UNIX)
-    s.settimeout(10)
-    s.connect(p)
+    s.connect(p)  # blocking: waits while the daemon's backlog is full
     socks.append(s)
 # The turned-away ones get a line and EOF; the others stay silent. Polls
 # until the expected number has answered (or 10 s passed).
