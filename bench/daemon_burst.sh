@@ -21,12 +21,14 @@
 #                    sockets because they were full (the Drops column of /proc/net/netlink)
 #   conns handled    connections whose ESTABLISHED event the daemon processed. mptcpd: its
 #                    sspi plugin logs "sspi_connection_established is unimplemented." once per
-#                    ESTABLISHED event, counted in its log. mpsteerd: every ESTABLISHED leads
-#                    to one SUBFLOW_CREATE, counted as created or failed in `mpsteer status`
-#                    (most fail: the connection is already gone, which is the burst's nature)
+#                    ESTABLISHED event: counted in its log (exact). mpsteerd: a lower bound,
+#                    the ESTABLISHED events emitted minus every event the daemon did not count
+#                    itself (its `events` counter against the events the kernel delivered to
+#                    it), as if each event it missed had been an ESTABLISHED
 #   noticed          whether the daemon noticed its losses (mpsteerd: resyncs; mptcpd has none)
 #   socket after     whether the daemon read everything queued for it, or stopped reading
-#   later conns      PROBE connections made one at a time after the burst: handled or not
+#   later conns      PROBE connections made one at a time after the burst: were their events
+#                    read (the daemon's socket drained, no new drop), or dropped
 #   CPU              the daemon's CPU time (/proc/PID/task/*/schedstat), from before the burst
 #                    to after it drained its socket, divided by the connections it handled
 #   peak RSS         VmHWM
@@ -55,11 +57,15 @@ EOF
 
 declare -A R
 
-# handled TOOL: connections whose ESTABLISHED event TOOL has processed so far.
+# handled TOOL ESTABLISHED DELIVERED: connections whose ESTABLISHED event TOOL processed.
 handled() {
+	local self
 	case $1 in
 	mptcpd) grep -c 'sspi_connection_established is unimplemented' "$TMP/mptcpd.log" || true ;;
-	mpsteerd) mps "$CLI" -j status | jq '.subflows_created + .subflows_failed' ;;
+	mpsteerd)
+		self=$(dstat "$CLI" events)
+		[ "$self" -ge "$3" ] && echo "$2" || echo $(($2 - ($3 - self)))
+		;;
 	esac
 }
 
@@ -99,14 +105,17 @@ run_one() {
 	R[$tool.lost]=$(nl_drops "$CLI" "$pid")
 	R[$tool.cpu_us]=$((c1 - c0))
 	R[$tool.hwm_kb]=$(hwm_kb "$pid")
-	R[$tool.handled]=$(handled "$tool")
+	R[$tool.handled]=$(handled "$tool" "$established" $((emitted - R[$tool.lost])))
 	R[$tool.kernel]=$(kconns "$CLI")
-	# After the burst: PROBE connections, one at a time.
-	h=${R[$tool.handled]}
+	# After the burst: PROBE connections, one at a time. Their events are read or dropped.
 	ip netns exec "$CLI" "$BT" burst $SRV4 8080 "$PROBE" 1 >/dev/null
 	wait_eq 60 "the kernel's connections gone" 0 kconns "$CLI"
-	settle "$CLI" "$pid" >/dev/null
-	R[$tool.probe]=$(($(handled "$tool") - h))
+	h=$(($(nl_drops "$CLI" "$pid") - R[$tool.lost]))
+	if [ "$(settle "$CLI" "$pid")" = drained ] && [ "$h" = 0 ]; then
+		R[$tool.probe]=read
+	else
+		R[$tool.probe]="dropped($h)"
+	fi
 	case $tool in
 	mptcpd)
 		R[$tool.noticed]="no (no such check)"
@@ -144,7 +153,7 @@ record() {
 	A[$t.handled]+="$(pcent "${R[$t.handled]}" "${R[$t.established]}") "
 	A[$t.noticed]+="${R[$t.noticed]%% *} "
 	A[$t.socket]+="${R[$t.socket]%% *} "
-	A[$t.probe]+="${R[$t.probe]}/$PROBE "
+	A[$t.probe]+="${R[$t.probe]} "
 	A[$t.action]+="${R[$t.action]%% *} "
 	A[$t.cpu]+="$(per_conn_us "${R[$t.cpu_us]}" "${R[$t.handled]}") "
 	A[$t.hwm]+="${R[$t.hwm_kb]} "
@@ -187,7 +196,7 @@ row "events dropped on its socket (%)" dropped
 row "conns handled, ESTABLISHED seen (%)" handled
 row "losses noticed (resyncs)" noticed
 row "its event socket after the burst" socket
-row "next $PROBE conns, one by one, handled" probe
+row "next $PROBE conns (one by one): events" probe
 row "subflows asked / ADD_ADDR sent" action
 row "CPU per conn handled (us)" cpu
 row "peak RSS (VmHWM, kB)" hwm
