@@ -112,7 +112,7 @@ run_one() {
 	wait_eq 60 "the kernel's connections gone" 0 kconns "$CLI"
 	h=$(($(nl_drops "$CLI" "$pid") - R[$tool.lost]))
 	if [ "$(settle "$CLI" "$pid")" = drained ] && [ "$h" = 0 ]; then
-		R[$tool.probe]=read
+		R[$tool.probe]="read"
 	else
 		R[$tool.probe]="dropped($h)"
 	fi

@@ -86,13 +86,16 @@ poll() {
 # one VARIANT PM: one transfer with the primary's carrier lost mid-way; appends
 # "stall_ms" to $TMP/VARIANT.PM and checks the byte count.
 one() {
-	local variant=$1 pm=$2 dpid= pace tx0 lines sent got gap
+	local variant=$1 pm=$2 dpid="" pace tx0 lines sent got gap
 	case $pm in
 	kernel)
 		ip netns exec "$CLI" sysctl -qw net.mptcp.path_manager=kernel
 		ip -n "$CLI" mptcp limits set subflows 2
-		ip -n "$CLI" mptcp endpoint add 10.1.2.2 dev c2 subflow \
-			$([ "$variant" = backup ] && echo backup)
+		if [ "$variant" = backup ]; then
+			ip -n "$CLI" mptcp endpoint add 10.1.2.2 dev c2 subflow backup
+		else
+			ip -n "$CLI" mptcp endpoint add 10.1.2.2 dev c2 subflow
+		fi
 		;;
 	mpsteerd)
 		{

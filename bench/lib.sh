@@ -71,6 +71,7 @@ daemon_up() {
 	local ns=$1 conf=$2
 	shift 2
 	bg "$ns" "$MPSTEERD" -c "$conf" "$@"
+	# shellcheck disable=SC2034 # used by the scripts
 	DPID=$BG_PID
 	wait_for 10 "mpsteerd in $ns answers" mps "$ns" status
 }

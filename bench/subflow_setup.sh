@@ -107,14 +107,20 @@ done
 ms() { awk '{ printf "%.3f\n", $1 / 1000 }'; }
 # stat_line PM LABEL EXT: count, median, p90, max of $TMP/PM.EXT (us) in ms.
 stat_line() {
-	local f=$TMP/$1.$3 n med p90 max done
+	local f=$TMP/$1.$3 n med p90 max conns
 	n=$(wc -l <"$f")
 	med=$(pct 50 <"$f" | ms)
 	p90=$(pct 90 <"$f" | ms)
 	max=$(pct 100 <"$f" | ms)
-	done=$(awk '{ c += $1; t += $2 } END { printf "%d complete, %d timed out", c, t }' "$TMP/$1.done")
-	printf "  %-34s %6s %10s %10s %10s   %s\n" "$2" "$n" "$med" "$p90" "$max" "$done"
-	eval "MED_$1=$med P90_$1=$p90"
+	conns=$(awk '{ c += $1; t += $2 } END { printf "%d complete, %d timed out", c, t }' "$TMP/$1.done")
+	printf "  %-34s %6s %10s %10s %10s   %s\n" "$2" "$n" "$med" "$p90" "$max" "$conns"
+	MED[$1]=$med
+	P90[$1]=$p90
+}
+declare -A MED P90
+ratios() {
+	echo "  ratio mpsteerd / in-kernel: median x$(ratio "${MED[mpsteerd]}" "${MED[kernel]}")," \
+		"p90 x$(ratio "${P90[mpsteerd]}" "${P90[kernel]}")"
 }
 header() {
 	echo "  $1:"
@@ -127,10 +133,8 @@ echo "Time to the extra subflow, client side, $((per * ROUNDS)) connections per 
 header "kernel events, ESTABLISHED -> SUB_ESTABLISHED (mpsteer -j monitor; too short when read together)"
 stat_line kernel "in-kernel PM (endpoint subflow)" us
 stat_line mpsteerd "mpsteerd (per-interface)" us
-echo "  ratio mpsteerd / in-kernel: median x$(ratio "$MED_mpsteerd" "$MED_kernel")," \
-	"p90 x$(ratio "$P90_mpsteerd" "$P90_kernel")"
+ratios
 header "application, connect() returned -> 2 subflows established (MPTCP_TCPINFO)"
 stat_line kernel "in-kernel PM (endpoint subflow)" app
 stat_line mpsteerd "mpsteerd (per-interface)" app
-echo "  ratio mpsteerd / in-kernel: median x$(ratio "$MED_mpsteerd" "$MED_kernel")," \
-	"p90 x$(ratio "$P90_mpsteerd" "$P90_kernel")"
+ratios
