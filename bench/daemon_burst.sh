@@ -21,10 +21,11 @@
 #                    sockets because they were full (the Drops column of /proc/net/netlink)
 #   conns handled    connections whose ESTABLISHED event the daemon processed. mptcpd: its
 #                    sspi plugin logs "sspi_connection_established is unimplemented." once per
-#                    ESTABLISHED event: counted in its log (exact). mpsteerd: a lower bound,
-#                    the ESTABLISHED events emitted minus every event the daemon did not count
-#                    itself (its `events` counter against the events the kernel delivered to
-#                    it), as if each event it missed had been an ESTABLISHED
+#                    ESTABLISHED event: counted in its log (exact). mpsteerd: its own count
+#                    (`conns_established` of `mpsteer -j status`); with an mpsteerd that lacks
+#                    it, a lower bound: the ESTABLISHED events emitted minus every event the
+#                    daemon did not count itself (its `events` against the events the kernel
+#                    delivered to it), as if each event it missed had been an ESTABLISHED
 #   noticed          whether the daemon noticed its losses (mpsteerd: resyncs; mptcpd has none)
 #   socket after     whether the daemon read everything queued for it, or stopped reading
 #   later conns      PROBE connections made one at a time after the burst: were their events
@@ -63,6 +64,12 @@ handled() {
 	case $1 in
 	mptcpd) grep -c 'sspi_connection_established is unimplemented' "$TMP/mptcpd.log" || true ;;
 	mpsteerd)
+		# Its own count of ESTABLISHED events where it has one (conns_established).
+		self=$(mps "$CLI" -j status | jq -r '.conns_established // empty')
+		if [ -n "$self" ]; then
+			echo "$self"
+			return
+		fi
 		self=$(dstat "$CLI" events)
 		[ "$self" -ge "$3" ] && echo "$2" || echo $(($2 - ($3 - self)))
 		;;
