@@ -19,8 +19,9 @@
 # it no longer sees any connection, see daemon_burst.sh).
 #
 # Usage: bench/churn_memory.sh [N=50000] [STEP=5000] [CONC=4]
-# (CONC is low on purpose: this measures memory, not bursts; at 4 in flight mptcpd keeps up
-# with the events and its growth per connection shows; daemon_burst.sh measures bursts.)
+# (CONC is low on purpose: this measures memory, not bursts; at 4 in flight mptcpd usually
+# keeps up with the events and its growth per connection shows; daemon_burst.sh measures
+# bursts.)
 # Env: MPSTEER, MPSTEERD (default: build/ of this tree), MPTCPD. Needs root.
 set -eu
 N=${1:-50000}
