@@ -18,7 +18,7 @@ pkgs=(
 	iproute2 nftables iperf3 ncat curl nginx-light python3 jq
 	golang-go gcc-multilib
 	# benchmarks: the tools users have today
-	mptcpd
+	mptcpd mptcpd-plugins
 )
 
 install_deps() {
