@@ -31,6 +31,7 @@ struct mpsd_config cfg;
 static const char *config_path; /* NULL: defaults */
 static bool config_explicit;
 static int cli_log_level = -1;
+static bool opt_syslog;
 static int sfd = -1;
 static struct mpsd_timer reconcile_timer;
 
@@ -262,7 +263,7 @@ static int parse_args(int argc, char **argv, bool *check)
 			cli_log_level = MPSD_LOG_DEBUG;
 			break;
 		case 's':
-			log_init(MPSD_LOG_INFO, true);
+			opt_syslog = true;
 			break;
 		case 'V':
 			printf("mpsteerd %s\n", MPS_VERSION);
@@ -284,17 +285,13 @@ static int parse_args(int argc, char **argv, bool *check)
 
 int main(int argc, char **argv)
 {
-	bool check = false, use_syslog;
+	bool check = false;
 	char err[300];
 	int ret;
 
 	log_init(MPSD_LOG_INFO, false);
 	if (parse_args(argc, argv, &check))
 		return 64; /* EX_USAGE */
-	use_syslog = false;
-	for (int i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "-s") || !strcmp(argv[i], "--syslog"))
-			use_syslog = true;
 	if (!config_explicit && access(DEFAULT_CONFIG, F_OK) == 0)
 		config_path = DEFAULT_CONFIG;
 	if (load_config(&cfg, err, sizeof(err))) {
@@ -307,7 +304,7 @@ int main(int argc, char **argv)
 	}
 	if (cli_log_level >= 0)
 		cfg.log_level = cli_log_level;
-	log_init(cfg.log_level, use_syslog);
+	log_init(cfg.log_level, opt_syslog);
 	ret = start();
 	if (ret == 0) {
 		log_info("ready: %zu connections adopted, client policy %s", conn_count(),
