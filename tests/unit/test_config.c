@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* mpsteerd's config parser and its pure policy decisions. */
+/* mpsteerd's parts without I/O: config parser, policy decisions, connection table. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,8 +10,17 @@
 
 #include "../../src/mpsteerd/mpsteerd.h"
 
-/* policy.c and config.c refer to these daemon globals through mpsteerd.h. */
+/* The daemon globals and loop/event hooks conn.c refers to. */
 struct mpsd_config cfg;
+static int timers_cancelled, unmarked;
+void timer_cancel(struct mpsd_timer *t)
+{
+	timers_cancelled++;
+}
+void events_unmark(struct mpsd_conn *c)
+{
+	unmarked++;
+}
 
 static int load(const char *text, struct mpsd_config *c, char *err)
 {
@@ -282,6 +291,118 @@ static void test_plan_none(void **state)
 	assert_int_equal(mpsd_plan(&r.in, out, 8), 0);
 }
 
+/* ---- connection table ---- */
+
+static void count_cb(struct mpsd_conn *c, void *data)
+{
+	(*(size_t *)data)++;
+}
+
+static void free_odd_cb(struct mpsd_conn *c, void *data)
+{
+	if (c->token & 1)
+		conn_free(c);
+}
+
+static void test_conn_table(void **state)
+{
+	const uint32_t n = 20000;
+	size_t seen = 0;
+
+	/* Sequential tokens: the worst case for a plain modulo hash. */
+	for (uint32_t t = 1; t <= n; t++)
+		assert_non_null(conn_new(t));
+	assert_int_equal(conn_count(), n);
+	for (uint32_t t = 1; t <= n; t++)
+		assert_int_equal(conn_find(t)->token, t);
+	assert_null(conn_find(n + 1));
+	conn_foreach(count_cb, &seen);
+	assert_int_equal(seen, n);
+	/* The callback may free what it is given. */
+	conn_foreach(free_odd_cb, NULL);
+	assert_int_equal(conn_count(), n / 2);
+	assert_null(conn_find(3));
+	assert_non_null(conn_find(4));
+	/* Freed one by one down to nothing: the table shrinks and stays usable. */
+	for (uint32_t t = 2; t <= n; t += 2)
+		conn_free(conn_find(t));
+	assert_int_equal(conn_count(), 0);
+	assert_int_equal(unmarked, (int)n); /* every freed connection left the update list */
+	assert_non_null(conn_new(7));
+	assert_non_null(conn_find(7));
+	conn_free_all();
+	assert_int_equal(conn_count(), 0);
+	conn_free(NULL);
+}
+
+static void test_conn_local_ids(void **state)
+{
+	struct mpsd_conn *c = conn_new(42);
+	struct mps_addr a = A("10.0.2.2"), b = A("10.0.3.2"), b6 = A("2001:db8::2");
+	struct mps_addr a_port = A("10.0.2.2:5555");
+	int ia, ib, ib6;
+
+	c->local0 = A("10.0.1.2:40000");
+	assert_int_equal(conn_local_id(c, &c->local0), 0); /* the initial address is id 0 */
+	ia = conn_local_id(c, &a);
+	ib = conn_local_id(c, &b);
+	ib6 = conn_local_id(c, &b6);
+	assert_true(ia >= 1 && ib >= 1 && ib6 >= 1);
+	assert_int_not_equal(ia, ib);
+	assert_int_not_equal(ib, ib6);
+	assert_int_equal(conn_local_id(c, &a_port), ia); /* same address, same id */
+	/* An id the kernel chose (a peer's join) is kept, and not handed out again. */
+	struct mps_addr d = A("10.0.4.2"), e = A("10.0.5.2");
+
+	conn_local_id_note(c, &d, 9);
+	assert_int_equal(conn_local_id(c, &d), 9);
+	for (int i = 0; i < 5; i++) {
+		struct mps_addr x = A("10.0.6.2");
+
+		x.v4.s_addr += (uint32_t)i << 24;
+		assert_int_not_equal(conn_local_id(c, &x), 9);
+	}
+	assert_int_not_equal(conn_local_id(c, &e), 9);
+	conn_free(c);
+}
+
+static void test_conn_subflows_and_retry(void **state)
+{
+	struct mpsd_conn *c = conn_new(43);
+	struct mps_addr l = A("10.0.2.2"), r = A("10.0.0.1:80"), lp = A("10.0.2.2:1234");
+	struct mpsd_sf *sf;
+
+	for (int i = 0; i < 10; i++) { /* grows past its first allocation */
+		sf = conn_sf_add(c);
+		assert_non_null(sf);
+		sf->local = A("10.0.9.9");
+		sf->remote = r;
+	}
+	sf = conn_sf_add(c);
+	sf->local = l; /* pending: no local port yet */
+	sf->remote = r;
+	assert_ptr_equal(conn_sf_find(c, &lp, &r), sf);
+	sf->local = lp; /* established */
+	assert_null(conn_sf_find(c, &(struct mps_addr){ .family = AF_INET, .port = 99,
+						    .v4 = lp.v4 }, &r));
+	conn_sf_del(c, sf);
+	assert_int_equal(c->n_sf, 10);
+	assert_null(conn_sf_find(c, &lp, &r));
+	/* Retry records: found again by address pair, the oldest forgotten when full. */
+	struct mpsd_retry *rt = conn_retry(c, &l, &r, true);
+
+	rt->failures = 3;
+	assert_ptr_equal(conn_retry(c, &lp, &r, false), rt); /* ports do not matter */
+	for (int i = 0; i < 8; i++) {
+		struct mps_addr x = A("10.0.7.1");
+
+		x.v4.s_addr += (uint32_t)i << 24;
+		conn_retry(c, &x, &r, true);
+	}
+	assert_null(conn_retry(c, &l, &r, false));
+	conn_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +416,9 @@ int main(void)
 		cmocka_unit_test(test_plan_fullmesh),
 		cmocka_unit_test(test_plan_ndiffports),
 		cmocka_unit_test(test_plan_none),
+		cmocka_unit_test(test_conn_table),
+		cmocka_unit_test(test_conn_local_ids),
+		cmocka_unit_test(test_conn_subflows_and_retry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
