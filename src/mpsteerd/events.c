@@ -420,9 +420,12 @@ static void adopt(struct recon *x, const struct mps_conn *k)
 	c->server_side = is_server_side(x, k);
 	conn_local_id_note(c, &c->local0, 0);
 	stats.adopted++;
-	log_msg(stats.reconciles > 1 ? MPSD_LOG_DEBUG : MPSD_LOG_INFO, "token 0x%08x: adopted %s -> %s (%s side, %zu subflows)", k->token,
-		 mps_addr_format(&k->local, l, sizeof(l)), mps_addr_format(&k->remote, r, sizeof(r)),
-		 c->server_side ? "server" : "client", k->n_subflows);
+	pm_probe_managed(c);
+	log_msg(stats.reconciles > 1 ? MPSD_LOG_DEBUG : MPSD_LOG_INFO,
+		"token 0x%08x: adopted %s -> %s (%s side, %zu subflows%s)", k->token,
+		mps_addr_format(&k->local, l, sizeof(l)), mps_addr_format(&k->remote, r, sizeof(r)),
+		c->server_side ? "server" : "client", k->n_subflows,
+		c->unmanaged ? ", in-kernel path manager: not managed" : "");
 }
 
 static void reap_one(struct mpsd_conn *c, void *data)

@@ -342,6 +342,8 @@ void pm_note_failure(struct mpsd_conn *c, const struct mps_addr *local,
 /* Records an override; -ENOENT when the token is not managed, -EINVAL bad path. */
 int pm_override_set(uint32_t token, const char *via, char *err, size_t errlen);
 int pm_override_clear(uint32_t token, char *err, size_t errlen);
+/* An adopted connection: is it on the userspace PM (else: unmanaged), does it still exist? */
+void pm_probe_managed(struct mpsd_conn *c);
 /* Compares the table with sock_diag: adopts missing connections, frees gone ones. */
 int pm_reconcile(void);
 void pm_listeners_fini(void);

@@ -52,6 +52,21 @@ static void mark_unmanaged(struct mpsd_conn *c)
 	c->unmanaged = true;
 }
 
+static int noop_addr_cb(const struct mps_pm_addr *a, void *data)
+{
+	return 0;
+}
+
+void pm_probe_managed(struct mpsd_conn *c)
+{
+	int err = mps_pm_get_addrs(pm_cmd, c->token, noop_addr_cb, NULL);
+
+	if (err && not_userspace(err))
+		mark_unmanaged(c);
+	else if (err)
+		token_gone(c, err);
+}
+
 static void sf_as_diag(const struct mpsd_sf *sf, struct mps_subflow *out)
 {
 	const struct mpsd_iface *f = links_iface(sf->ifindex);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kill -9 of the client's mpsteerd in the middle of a transfer loses nothing;
 # the restarted daemon adopts the connection, lists it, and can steer it; its
-# override survives the connection's subflows changing.
+# override survives the connection's subflows changing. A connection older
+# than the daemon (in-kernel PM) is listed as unmanaged and left alone.
 #
 #   client ns (mpsteerd)          router ns                 server ns (mpsteerd)
 #   +--------------------+        +-------------------+     +--------------------+
@@ -46,16 +47,27 @@ s.shutdown(socket.SHUT_WR)
 s.recv(1)
 PY
 
+write_holder
 daemon_start "$SRV" "$TMP/server.conf"
+# A connection older than the client's daemon belongs to the in-kernel PM.
+bg "$SRV" python3 "$TMP/server.py" echo 8080
+wait_for 10 "echo server listening" listening "$SRV" 8080
+bg "$CLI" python3 "$TMP/holder.py" $SRV4 8080 1 >"$TMP/old"
+wait_eq 10 "pre-daemon connection up" ready cat "$TMP/old"
+OLD=$(kconns "$CLI" | jq '.[0].token')
 daemon_start "$CLI" "$TMP/client.conf"
+check "the pre-daemon connection is listed as unmanaged" "false unmanaged" \
+	"$(ctl "$CLI" "{\"cmd\":\"conns\",\"token\":$OLD}" | jq -r '.conns[0] | "\(.managed) \(.policy)"')"
+r=$(ctl "$CLI" "{\"cmd\":\"override-set\",\"token\":$OLD,\"via\":\"c2\"}")
+check "and cannot be given an override" "false" "$(jq .ok <<<"$r")"
 bg "$SRV" python3 "$TMP/server.py" sink 9000 >"$TMP/sink.out"
 wait_for 10 "server listening" listening "$SRV" 9000
 bg "$CLI" python3 "$TMP/send.py" $SRV4 9000 "$TMP/data"
 SENDER=$BG_PID
 
-sf() { # "ifname:backup_local" of the client's established subflows, sorted
-	kconns "$CLI" | jq -c '[.[] | .subflows[] | select(.state == "ESTAB") |
-		"\(.ifname):\(.backup_local)"] | sort'
+sf() { # "ifname:backup_local" of the transfer's established subflows, sorted
+	kconns "$CLI" | jq -c "[.[] | select(.token != $OLD) | .subflows[] |
+		select(.state == \"ESTAB\") | \"\(.ifname):\(.backup_local)\"] | sort"
 }
 wait_eq 10 "subflows on c1 and c2" '["c1:false","c2:false"]' sf
 wait_ge 30 "20 MB received" 20000000 ifbytes "$SRV" s0 rx
@@ -65,18 +77,18 @@ kill -9 "$DPID"
 wait "$DPID" 2>/dev/null || true
 check_true "the socket file of the dead daemon is still there" test -S "$(sockpath "$CLI")"
 daemon_start "$CLI" "$TMP/client.conf"
-TOKEN=$(kconns "$CLI" | jq '.[0].token')
-check "restarted daemon adopted the connection" 1 "$(dstat "$CLI" adopted)"
-check "restarted daemon lists it, managed" "$TOKEN true per-interface" \
-	"$(mps "$CLI" -j conns | jq -r '.[0] | "\(.token) \(.managed) \(.policy)"')"
+TOKEN=$(kconns "$CLI" | jq ".[] | select(.token != $OLD) | .token")
+check "restarted daemon adopted both connections" 2 "$(dstat "$CLI" adopted)"
+check "restarted daemon lists the transfer, managed" "true per-interface" \
+	"$(ctl "$CLI" "{\"cmd\":\"conns\",\"token\":$TOKEN}" | jq -r '.conns[0] | "\(.managed) \(.policy)"')"
 check "adopted with both subflows" 2 \
-	"$(ctl "$CLI" '{"v":1,"cmd":"conns"}' | jq '.conns[0].subflows | length')"
+	"$(ctl "$CLI" "{\"cmd\":\"conns\",\"token\":$TOKEN}" | jq '.conns[0].subflows | length')"
 
 log "steer: primary via c2"
 mps "$CLI" primary token "$TOKEN" via c2 >/dev/null
 check "kernel: c1 demoted" '["c1:true","c2:false"]' "$(sf)"
 check "daemon recorded the override" c2 \
-	"$(mps "$CLI" -j conns | jq -r '.[0].override')"
+	"$(mps "$CLI" -j conns | jq -r ".[] | select(.token == $TOKEN) | .override")"
 c1=$(ifbytes "$CLI" c1 tx)
 c2=$(ifbytes "$CLI" c2 tx)
 wait_ge 60 "10 MB more through c2" $((c2 + 10000000)) ifbytes "$CLI" c2 tx
