@@ -62,8 +62,8 @@ int cmd_status(int argc, char **argv)
 	if (!reply) {
 		mps_ctl_path(path, sizeof(path));
 		if (err == -ENOENT || err == -ECONNREFUSED)
-			cli_err("status: no mpsteerd runs in this network namespace (no answer on %s)",
-				path);
+			cli_err("status: no mpsteerd runs in this network namespace "
+				"(no answer on %s)", path);
 		else
 			cli_err("status: daemon at %s: %s", path, strerror(-err));
 		return EX_UNAVAILABLE;

@@ -213,7 +213,8 @@ static int add_match(struct load_ctx *x, const char *w, void *arg)
 	struct mpsd_matchlist *l = arg;
 
 	if (l->n >= MPSD_MAX_PATTERNS) {
-		snprintf(x->msg, sizeof(x->msg), "too many entries (at most %d)", MPSD_MAX_PATTERNS);
+		snprintf(x->msg, sizeof(x->msg), "too many entries (at most %d)",
+			 MPSD_MAX_PATTERNS);
 		return -E2BIG;
 	}
 	if (parse_match(w, &l->m[l->n])) {
@@ -280,8 +281,9 @@ static int set_size(struct load_ctx *x, const char *key, const char *val, unsign
 	else if (end != val && *end == 'G')
 		v <<= 30, end++;
 	if (errno || end == val || *end || *val == '-' || v < min || v > max)
-		return snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key '%s' (%u..%u bytes, "
-				"K/M/G suffixes)", val, key, min, max), -EINVAL;
+		return snprintf(x->msg, sizeof(x->msg),
+				"bad value '%s' for key '%s' (%u..%u bytes, K/M/G suffixes)", val,
+				key, min, max), -EINVAL;
 	*out = (unsigned)v;
 	return 0;
 }
@@ -307,8 +309,9 @@ static int sec_daemon(struct load_ctx *x, const char *key, const char *val)
 		struct group *g = getgrnam(val);
 
 		if (!g)
-			return snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key '%s' (no such "
-					"group)", val, key), -EINVAL;
+			return snprintf(x->msg, sizeof(x->msg),
+					"bad value '%s' for key '%s' (no such group)", val, key),
+			       -EINVAL;
 		snprintf(c->group, sizeof(c->group), "%s", val);
 		c->gid = g->gr_gid;
 		c->has_group = true;

@@ -209,7 +209,8 @@ static void on_sub_closed(struct mpsd_conn *c, const struct mps_event *ev)
 	local.port = 0;
 	conn_sf_del(c, sf);
 	log_debug("token 0x%08x: subflow %s -> %s closed (error %u%s)", c->token,
-		  mps_addr_format(&ev->saddr, l, sizeof(l)), mps_addr_format(&ev->daddr, r, sizeof(r)),
+		  mps_addr_format(&ev->saddr, l, sizeof(l)),
+		  mps_addr_format(&ev->daddr, r, sizeof(r)),
 		  ev->error, pending ? ", handshake failed" : "");
 	if (pending || ev->error) {
 		stats.subflows_failed++;

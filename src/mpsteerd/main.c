@@ -91,8 +91,8 @@ static int check_path_manager(void)
 		return 0;
 	if (cfg.pm_mode == MPSD_PM_CHECK) {
 		log_err("net.mptcp.%s is '%s', not '%s', and path_manager = check: refusing to "
-			"start (set it, or use path_manager = set)", legacy ? "pm_type" : "path_manager",
-			cur, want);
+			"start (set it, or use path_manager = set)",
+			legacy ? "pm_type" : "path_manager", cur, want);
 		return -EPERM;
 	}
 	err = write_file(path, want);

@@ -69,7 +69,8 @@ bool log_enabled(int level);
 enum mpsd_policy_kind { MPSD_POL_NONE, MPSD_POL_PER_IFACE, MPSD_POL_FULLMESH, MPSD_POL_NDIFFPORTS };
 struct mpsd_policy {
 	enum mpsd_policy_kind kind;
-	unsigned n; /* ndiffports: subflows over the initial address pair, the initial one included */
+	/* ndiffports: subflows over the initial address pair, the initial one included */
+	unsigned n;
 };
 /* Text of a policy ("per-interface", "ndiffports 4", ...) into buf; returns buf. */
 const char *mpsd_policy_format(const struct mpsd_policy *p, char *buf, size_t len);
@@ -313,7 +314,8 @@ const char *conn_policy_name(const struct mpsd_conn *c, char *buf, size_t len);
 
 /* ---- pathmgr.c ---- */
 struct mpsd_stats {
-	uint64_t events, conns_established, conns_closed, resyncs, reconciles, subflows_created, subflows_failed, subflows_retried;
+	uint64_t events, conns_established, conns_closed, resyncs, reconciles;
+	uint64_t subflows_created, subflows_failed, subflows_retried;
 	uint64_t subflows_closed_link, demoted, announced, adopted, reaped, vanished, overrides;
 	uint64_t ctl_requests, ctl_errors;
 	uint64_t start_ms;

@@ -108,19 +108,29 @@ static void test_errors(void **state)
 		const char *text, *want;
 	} cases[] = {
 		{ "[client]\npolicy = meshy\n", "t.conf:2: bad value 'meshy' for key 'policy'" },
-		{ "[daemon]\n\nmax_subflows = 0\n", "t.conf:3: bad value '0' for key 'max_subflows' (1..64)" },
-		{ "[daemon]\nlog_level = loud\n", "t.conf:2: bad value 'loud' for key 'log_level'" },
-		{ "[daemon]\npath_manager = kernel\n", "t.conf:2: bad value 'kernel' for key 'path_manager'" },
-		{ "[client]\npolicy = ndiffports x\n", "t.conf:2: bad value 'ndiffports x' for key 'policy'" },
-		{ "[client]\ncolour = red\n", "t.conf:2: unknown key 'colour' in section [client]" },
+		{ "[daemon]\n\nmax_subflows = 0\n",
+		  "t.conf:3: bad value '0' for key 'max_subflows' (1..64)" },
+		{ "[daemon]\nlog_level = loud\n",
+		  "t.conf:2: bad value 'loud' for key 'log_level'" },
+		{ "[daemon]\npath_manager = kernel\n",
+		  "t.conf:2: bad value 'kernel' for key 'path_manager'" },
+		{ "[client]\npolicy = ndiffports x\n",
+		  "t.conf:2: bad value 'ndiffports x' for key 'policy'" },
+		{ "[client]\ncolour = red\n",
+		  "t.conf:2: unknown key 'colour' in section [client]" },
 		{ "[nope]\na = b\n", "t.conf:2: unknown section [nope]" },
 		{ "[interfaces]\nbackup = 10.0.0.0/40\n", "t.conf:2: bad value '10.0.0.0/40'" },
-		{ "[server]\nannounce = 1.2.3.4:99999\n", "t.conf:2: bad value '1.2.3.4:99999' for key 'announce'" },
-		{ "[routing]\nsource_routing = maybe\n", "t.conf:2: bad value 'maybe' for key 'source_routing'" },
-		{ "[daemon]\ncontrol_group = no-such-group-xyz\n", "t.conf:2: bad value 'no-such-group-xyz' for key 'control_group'" },
+		{ "[server]\nannounce = 1.2.3.4:99999\n",
+		  "t.conf:2: bad value '1.2.3.4:99999' for key 'announce'" },
+		{ "[routing]\nsource_routing = maybe\n",
+		  "t.conf:2: bad value 'maybe' for key 'source_routing'" },
+		{ "[daemon]\ncontrol_group = no-such-group-xyz\n",
+		  "t.conf:2: bad value 'no-such-group-xyz' for key 'control_group'" },
 		{ "[daemon\n", "t.conf:1: syntax error" },
-		{ "[daemon]\nevent_buffer = 12Q\n", "t.conf:2: bad value '12Q' for key 'event_buffer'" },
-		{ "[daemon]\nevent_buffer = 1K\n", "t.conf:2: bad value '1K' for key 'event_buffer'" },
+		{ "[daemon]\nevent_buffer = 12Q\n",
+		  "t.conf:2: bad value '12Q' for key 'event_buffer'" },
+		{ "[daemon]\nevent_buffer = 1K\n",
+		  "t.conf:2: bad value '1K' for key 'event_buffer'" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -189,8 +199,10 @@ static void rig_init(struct rig *r, enum mpsd_policy_kind kind)
 	memset(r, 0, sizeof(*r));
 	r->locals[0] = (struct mpsd_local){ .ifindex = 2, .ifname = "eth0", .addr = A("10.0.1.2") };
 	r->locals[1] = (struct mpsd_local){ .ifindex = 3, .ifname = "eth1", .addr = A("10.0.2.2") };
-	r->locals[2] = (struct mpsd_local){ .ifindex = 4, .ifname = "wlan0", .addr = A("10.0.3.2") };
-	r->locals[3] = (struct mpsd_local){ .ifindex = 3, .ifname = "eth1", .addr = A("2001:db8::2") };
+	r->locals[2] = (struct mpsd_local){ .ifindex = 4, .ifname = "wlan0",
+					     .addr = A("10.0.3.2") };
+	r->locals[3] = (struct mpsd_local){ .ifindex = 3, .ifname = "eth1",
+					     .addr = A("2001:db8::2") };
 	r->existing[0] = (struct mpsd_pair){ .ifindex = 2, .local = A("10.0.1.2:40000"),
 					     .remote = A("10.0.0.1:80") };
 	r->in.policy.kind = kind;

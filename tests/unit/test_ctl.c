@@ -45,7 +45,8 @@ static void test_parse_bad(void **state)
 		{ "garbage", -EINVAL, "malformed JSON" },
 		{ "", -EINVAL, "malformed JSON" },
 		{ "[1,2]", -EINVAL, "not a JSON object" },
-		{ "\"status\"", -EINVAL, "malformed JSON" }, /* jansson wants a top-level container */
+		/* jansson wants a top-level container */
+		{ "\"status\"", -EINVAL, "malformed JSON" },
 		{ "{\"v\":2,\"cmd\":\"status\"}", -EPROTO, "unsupported protocol version" },
 		{ "{\"v\":\"1\",\"cmd\":\"status\"}", -EPROTO, "unsupported protocol version" },
 		{ "{\"v\":1}", -EINVAL, "missing \"cmd\"" },
