@@ -97,7 +97,8 @@ check "server: 3 connections" 3 "$(dstat "$SRV" connections)"
 
 ev=$(dstat "$CLI" events)
 rs=$(dstat "$CLI" resyncs)
-log "client daemon: $ev events, $rs resyncs, $(dstat "$CLI" reaped) reaped, $(dstat "$CLI" vanished) vanished," \
+log "client daemon: $ev events, $rs resyncs, $(dstat "$CLI" reaped) reaped," \
+	"$(dstat "$CLI" vanished) vanished," \
 	"$(dstat "$CLI" subflows_created) subflows created"
 # Three events (CREATED, ESTABLISHED, CLOSED) per connection at least, unless
 # the socket overflowed, which must then have been answered by a resync.

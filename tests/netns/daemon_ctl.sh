@@ -125,7 +125,8 @@ for g in 'garbage' '[]' '{"v":7,"cmd":"status"}' '{"cmd":42}' '{"v":1,"cmd":"fro
 	r=$(req "$A" root "$g")
 	check "error reply to $g" false "$(ok "$r")"
 done
-r=$(ip netns exec "$A" /usr/bin/python3 "$TMP/raw.py" "00ff00ff0a" "$(hex '{"v":1,"cmd":"status"}')0a")
+r=$(ip netns exec "$A" /usr/bin/python3 "$TMP/raw.py" "00ff00ff0a" \
+	"$(hex '{"v":1,"cmd":"status"}')0a")
 check "binary junk gets an error, the connection goes on" "false true" \
 	"$(jq -r .ok <<<"$r" | tr '\n' ' ' | sed 's/ $//')"
 r=$(ip netns exec "$A" /usr/bin/python3 "$TMP/raw.py" big:70000 "$(hex '{"cmd":"status"}')0a")

@@ -30,7 +30,8 @@ daemon_topo() {
 	ip -n "$SRV" route add default via 10.9.0.1
 	ip -n "$SRV" -6 route add default via fd09::1
 	for ((i = 1; i <= n; i++)); do
-		link_pair "$CLI" c$i 10.1.$i.2/24 "$RTR" r$i 10.1.$i.1/24 fd01:$i::2/64 fd01:$i::1/64
+		link_pair "$CLI" c$i 10.1.$i.2/24 "$RTR" r$i 10.1.$i.1/24 \
+			fd01:$i::2/64 fd01:$i::1/64
 		ip -n "$CLI" route add default via 10.1.$i.1 dev c$i metric $((i * 100))
 		ip -n "$CLI" -6 route add default via fd01:$i::1 dev c$i metric $((i * 100))
 	done
@@ -138,6 +139,17 @@ print("ready", flush=True)
 while True:
     time.sleep(3600)
 PY
+}
+
+# on_iface_of NS IF: established subflows of NS's connections listed on interface IF
+on_iface_of() {
+	kconns "$1" | jq "[.[] | .subflows[] |
+		select(.state == \"ESTAB\" and .ifname == \"$2\")] | length"
+}
+
+# dconn NS TOKEN JQ: JQ applied to the daemon's view of one connection
+dconn() {
+	ctl "$1" "{\"cmd\":\"conns\",\"token\":$2}" | jq -r ".conns[0] | $3"
 }
 
 # rss_kb PID

@@ -64,7 +64,7 @@ wait_for 10 "server listening" listening "$SRV" 9000
 bg "$CLI" python3 "$TMP/send.py" $SRV4 9000 "$TMP/data"
 SENDER=$BG_PID
 on_iface() { # established subflows of the client on interface $1
-	kconns "$CLI" | jq "[.[] | .subflows[] | select(.state == \"ESTAB\" and .ifname == \"$1\")] | length"
+	on_iface_of "$CLI" "$1"
 }
 wait_eq 10 "a subflow on c1 (the initial one)" 1 on_iface c1
 wait_eq 10 "a subflow on c2 (created by mpsteerd)" 1 on_iface c2

@@ -57,7 +57,7 @@ wait_eq 10 "pre-daemon connection up" ready cat "$TMP/old"
 OLD=$(kconns "$CLI" | jq '.[0].token')
 daemon_start "$CLI" "$TMP/client.conf"
 check "the pre-daemon connection is listed as unmanaged" "false unmanaged" \
-	"$(ctl "$CLI" "{\"cmd\":\"conns\",\"token\":$OLD}" | jq -r '.conns[0] | "\(.managed) \(.policy)"')"
+	"$(dconn "$CLI" "$OLD" '"\(.managed) \(.policy)"')"
 r=$(ctl "$CLI" "{\"cmd\":\"override-set\",\"token\":$OLD,\"via\":\"c2\"}")
 check "and cannot be given an override" "false" "$(jq .ok <<<"$r")"
 bg "$SRV" python3 "$TMP/server.py" sink 9000 >"$TMP/sink.out"
@@ -80,9 +80,9 @@ daemon_start "$CLI" "$TMP/client.conf"
 TOKEN=$(kconns "$CLI" | jq ".[] | select(.token != $OLD) | .token")
 check "restarted daemon adopted both connections" 2 "$(dstat "$CLI" adopted)"
 check "restarted daemon lists the transfer, managed" "true per-interface" \
-	"$(ctl "$CLI" "{\"cmd\":\"conns\",\"token\":$TOKEN}" | jq -r '.conns[0] | "\(.managed) \(.policy)"')"
+	"$(dconn "$CLI" "$TOKEN" '"\(.managed) \(.policy)"')"
 check "adopted with both subflows" 2 \
-	"$(ctl "$CLI" "{\"cmd\":\"conns\",\"token\":$TOKEN}" | jq '.conns[0].subflows | length')"
+	"$(dconn "$CLI" "$TOKEN" '.subflows | length')"
 
 log "steer: primary via c2"
 mps "$CLI" primary token "$TOKEN" via c2 >/dev/null

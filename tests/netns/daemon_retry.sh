@@ -47,7 +47,7 @@ bg "$CLI" python3 "$TMP/holder.py" $SRV4 8080 1 >"$TMP/h"
 wait_eq 10 "connection up" ready cat "$TMP/h"
 
 on_iface() {
-	kconns "$CLI" | jq "[.[] | .subflows[] | select(.state == \"ESTAB\" and .ifname == \"$1\")] | length"
+	on_iface_of "$CLI" "$1"
 }
 wait_ge 20 "the join over c2 failed (RST) and was tried again" 3 dstat "$CLI" subflows_failed
 check "no subflow on c2 while blocked" 0 "$(on_iface c2)"

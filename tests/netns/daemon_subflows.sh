@@ -53,7 +53,8 @@ bg "$CLI" python3 "$TMP/holder.py" $SRV4 8080 4
 bg "$CLI" python3 "$TMP/holder.py" $SRV6 8080 2
 
 full() { # connections with 3 established subflows
-	kconns "$1" | jq '[.[] | select([.subflows[] | select(.state == "ESTAB")] | length == 3)] | length'
+	kconns "$1" | jq '[.[] | select([.subflows[] | select(.state == "ESTAB")] |
+		length == 3)] | length'
 }
 wait_eq 20 "6 client connections with 3 established subflows each" 6 full "$CLI"
 wait_eq 20 "6 server connections with 3 established subflows each" 6 full "$SRV"
@@ -63,14 +64,16 @@ check "client subflows per connection (ifname:backup)" '["c1:false,c2:false,c3:t
 	"$(kconns "$CLI" | jq -c '[.[] | [.subflows[] | select(.state == "ESTAB") |
 		"\(.ifname):\(.backup_local)"] | sort | join(",")] | unique')"
 check "families of the connections" '["4","4","4","4","6","6"]' \
-	"$(kconns "$CLI" | jq -c '[.[] | if (.remote | startswith("[")) then "6" else "4" end] | sort')"
+	"$(kconns "$CLI" |
+		jq -c '[.[] | if (.remote | startswith("[")) then "6" else "4" end] | sort')"
 # The server sees the peer's backup request on exactly one subflow per connection.
 check "server: one subflow per connection is backup by the peer's request" '[1]' \
 	"$(kconns "$SRV" | jq -c '[.[] | [.subflows[] | select(.backup_peer)] | length] | unique')"
 
 # The daemon's view agrees, and `mpsteer conns` reports it.
 check "connections managed under per-interface" 6 \
-	"$(mps "$CLI" -j conns | jq '[.[] | select(.managed and .policy == "per-interface")] | length')"
+	"$(mps "$CLI" -j conns |
+		jq '[.[] | select(.managed and .policy == "per-interface")] | length')"
 check "daemon: connections tracked" 6 "$(dstat "$CLI" connections)"
 check "daemon: subflows created = 2 per connection" 12 "$(dstat "$CLI" subflows_created)"
 check "server daemon: tracks the 6 connections" 6 "$(dstat "$SRV" connections)"
