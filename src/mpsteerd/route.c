@@ -9,97 +9,10 @@
  * recorded here and removed when its address goes and when the daemon exits.
  */
 #include <errno.h>
-#include <libmnl/libmnl.h>
-#include <linux/fib_rules.h>
-#include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mpsteerd.h"
-#include "nl.h"
-
-/*
- * Route and rule requests are built here rather than with mps_rtnl_route_add()
- * / mps_rtnl_rule_add(): mps_nl_talk() takes NLM_F_REPLACE / NLM_F_EXCL
- * (which share bits with NLM_F_DUMP) for a dump, asks no ACK, and then waits
- * for one forever. Setting NLM_F_ACK here sidesteps that.
- */
-static int talk(struct nlmsghdr *nlh)
-{
-	struct mps_nl nl;
-	int err = mps_nl_open(&nl, NETLINK_ROUTE);
-
-	if (err)
-		return err;
-	nlh->nlmsg_flags |= NLM_F_ACK;
-	err = mps_nl_talk(&nl, nlh, NULL, NULL);
-	mps_nl_close(&nl);
-	return err;
-}
-
-static uint8_t table_byte(uint32_t table)
-{
-	return table < 256 ? (uint8_t)table : RT_TABLE_UNSPEC;
-}
-
-static int route_msg(int cmd, uint32_t table, int ifindex, const struct mps_addr *gw, int family)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct rtmsg *rtm;
-	int err;
-
-	nlh->nlmsg_type = (uint16_t)cmd;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	if (cmd == RTM_NEWROUTE)
-		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_REPLACE;
-	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	rtm->rtm_family = (uint8_t)family;
-	rtm->rtm_table = table_byte(table);
-	rtm->rtm_type = RTN_UNICAST;
-	if (cmd == RTM_NEWROUTE) {
-		rtm->rtm_protocol = RTPROT_STATIC;
-		rtm->rtm_scope = gw || family == AF_INET6 ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
-	} else {
-		rtm->rtm_scope = RT_SCOPE_NOWHERE;
-	}
-	mnl_attr_put_u32(nlh, RTA_TABLE, table);
-	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
-	if (gw)
-		mnl_attr_put(nlh, RTA_GATEWAY, mps_addr_len(gw), &gw->v4);
-	err = talk(nlh);
-	if ((cmd == RTM_NEWROUTE && err == -EEXIST) ||
-	    (cmd == RTM_DELROUTE && (err == -ESRCH || err == -ENOENT)))
-		return 0;
-	return err;
-}
-
-static int rule_msg(int cmd, uint32_t table, uint32_t prio, const struct mps_addr *from)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
-	struct fib_rule_hdr *frh;
-	int err;
-
-	nlh->nlmsg_type = (uint16_t)cmd;
-	nlh->nlmsg_flags = NLM_F_REQUEST;
-	/* EXCL: an identical rule is refused (EEXIST) instead of stacked. */
-	if (cmd == RTM_NEWRULE)
-		nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
-	frh = mnl_nlmsg_put_extra_header(nlh, sizeof(*frh));
-	frh->family = (uint8_t)from->family;
-	frh->src_len = (uint8_t)(mps_addr_len(from) * 8);
-	frh->table = table_byte(table);
-	frh->action = FR_ACT_TO_TBL;
-	mnl_attr_put(nlh, FRA_SRC, mps_addr_len(from), &from->v4);
-	mnl_attr_put_u32(nlh, FRA_TABLE, table);
-	mnl_attr_put_u32(nlh, FRA_PRIORITY, prio);
-	err = talk(nlh);
-	if ((cmd == RTM_NEWRULE && err == -EEXIST) ||
-	    (cmd == RTM_DELRULE && (err == -ENOENT || err == -ESRCH)))
-		return 0;
-	return err;
-}
 
 struct route_rec {
 	int ifindex;
@@ -148,8 +61,8 @@ static bool install(struct route_rec *r)
 		}
 	}
 	if (!r->route && !wait) {
-		err = route_msg(RTM_NEWROUTE, r->table, r->ifindex,
-				mps_addr_is_set(&r->gw) ? &r->gw : NULL, r->family);
+		err = mps_rtnl_route_add(r->table, r->ifindex,
+					 mps_addr_is_set(&r->gw) ? &r->gw : NULL, r->family);
 		if (err)
 			log_warn("source routing: default route in table %u: %s", r->table,
 				 strerror(-err));
@@ -158,7 +71,7 @@ static bool install(struct route_rec *r)
 		r->gw_wait = 0;
 	}
 	if (!r->rule) {
-		err = rule_msg(RTM_NEWRULE, r->table, r->prio, &r->addr);
+		err = mps_rtnl_rule_add(r->table, r->prio, &r->addr);
 		if (err)
 			log_warn("source routing: rule from %s: %s",
 				 mps_addr_format(&r->addr, buf, sizeof(buf)), strerror(-err));
@@ -223,10 +136,10 @@ static void uninstall(size_t i)
 	struct route_rec *r = &recs[i];
 
 	if (r->rule)
-		rule_msg(RTM_DELRULE, r->table, r->prio, &r->addr);
+		mps_rtnl_rule_del(r->table, r->prio, &r->addr);
 	if (r->route && !table_shared(i, r->family))
-		route_msg(RTM_DELROUTE, r->table, r->ifindex,
-			  mps_addr_is_set(&r->gw) ? &r->gw : NULL, r->family);
+		mps_rtnl_route_del(r->table, r->ifindex,
+				   mps_addr_is_set(&r->gw) ? &r->gw : NULL, r->family);
 	recs[i] = recs[--n_recs];
 }
 
