@@ -2,7 +2,8 @@
 # Server side and fullmesh: the server's mpsteerd announces its configured
 # addresses (and listens on an announced port nobody listens on); the
 # client's fullmesh policy joins every announced address from every
-# interface; the peer's deny-join-id0 is honoured.
+# interface; the peer's deny-join-id0 is honoured; the server's static backup
+# rule (a remote prefix) holds on its dual-stack socket.
 #
 #   client ns (mpsteerd, fullmesh)             server ns (mpsteerd)
 #   +-----------------------+                  +------------------------------+
@@ -36,6 +37,8 @@ cat >"$TMP/server.conf" <<'EOF2'
 announce = 10.2.2.1 10.2.2.100:7000
 [interfaces]
 allow = s*
+# The server steers too: what its client sends from c2 is backup (a remote prefix).
+backup = 10.2.2.2/32
 EOF2
 daemon_start "$SRV" "$TMP/server.conf"
 daemon_start "$CLI" "$TMP/client.conf"
@@ -63,6 +66,16 @@ check_true "server daemon listens on the announced port 7000" \
 	bash -c "ip netns exec $SRV ss -Hltn 'sport = :7000' | grep -q ."
 check "server: the joins arrived" 6 \
 	"$(kconns "$SRV" | jq '[.[].subflows[] | select(.state == "ESTAB")] | length')"
+# The server's socket is dual-stack: the daemon speaks plain IPv4 to the kernel all the same.
+srv_backup() { # "remote-ip:backup_local" of the server's subflows, unique and sorted
+	kconns "$SRV" | jq -c '[.[].subflows[] | select(.state == "ESTAB") |
+		"\(.remote | split(":")[0]):\(.backup_local)"] | unique'
+}
+wait_eq 10 "server: subflows from 10.2.2.2 backup by its static rule, others not" \
+	'["10.2.1.2:false","10.2.2.2:true"]' srv_backup
+check "client: the peer's backup request is on its c2 subflows only" \
+	'["c1:false","c2:true"]' "$(kconns "$CLI" | jq -c '[.[].subflows[] |
+		select(.state == "ESTAB") | "\(.ifname):\(.backup_peer)"] | unique')"
 
 log "deny-join-id0: the initial address is not joined"
 ip netns exec "$SRV" sysctl -qw net.mptcp.allow_join_initial_addr_port=0
