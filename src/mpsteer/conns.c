@@ -37,11 +37,19 @@ static json_t *subflow_json(const struct mps_subflow *sf)
 	return j;
 }
 
+/* The daemon lists connections it only knows of (in-kernel PM) as unmanaged. */
+static bool daemon_manages(json_t *d)
+{
+	json_t *m = d ? json_object_get(d, "managed") : NULL;
+
+	return d && (m ? json_is_true(m) : true);
+}
+
 static void daemon_fields(json_t *j, json_t *dconns, uint32_t token)
 {
 	json_t *d = dconns ? daemon_conn(dconns, token) : NULL;
 
-	json_object_set_new(j, "managed", json_boolean(d != NULL));
+	json_object_set_new(j, "managed", json_boolean(daemon_manages(d)));
 	json_object_set(j, "policy", d && json_object_get(d, "policy") ? json_object_get(d, "policy")
 								     : json_null());
 	json_object_set(j, "override",
@@ -105,7 +113,9 @@ static void conn_text(const struct mps_conn *c, json_t *dconns)
 	printf("\n    sent %s recv %s acked %s", out_bytes(c->bytes_sent, b1, sizeof(b1)),
 	       out_bytes(c->bytes_received, b2, sizeof(b2)),
 	       out_bytes(c->bytes_acked, b3, sizeof(b3)));
-	if (d) {
+	if (d && !daemon_manages(d)) {
+		printf(" unmanaged");
+	} else if (d) {
 		json_t *pol = json_object_get(d, "policy"), *ov = json_object_get(d, "override");
 
 		printf(" managed policy %s", json_is_string(pol) ? json_string_value(pol) : "-");
