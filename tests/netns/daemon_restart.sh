@@ -58,6 +58,8 @@ OLD=$(kconns "$CLI" | jq '.[0].token')
 daemon_start "$CLI" "$TMP/client.conf"
 check "the pre-daemon connection is listed as unmanaged" "false unmanaged" \
 	"$(dconn "$CLI" "$OLD" '"\(.managed) \(.policy)"')"
+check "and mpsteer conns says so" "false unmanaged" \
+	"$(mps "$CLI" -j conns | jq -r ".[] | select(.token == $OLD) | \"\\(.managed) \\(.policy)\"")"
 r=$(ctl "$CLI" "{\"cmd\":\"override-set\",\"token\":$OLD,\"via\":\"c2\"}")
 check "and cannot be given an override" "false" "$(jq .ok <<<"$r")"
 bg "$SRV" python3 "$TMP/server.py" sink 9000 >"$TMP/sink.out"
@@ -81,6 +83,8 @@ TOKEN=$(kconns "$CLI" | jq ".[] | select(.token != $OLD) | .token")
 check "restarted daemon adopted both connections" 2 "$(dstat "$CLI" adopted)"
 check "restarted daemon lists the transfer, managed" "true per-interface" \
 	"$(dconn "$CLI" "$TOKEN" '"\(.managed) \(.policy)"')"
+check "and mpsteer conns says so" "true per-interface" \
+	"$(mps "$CLI" -j conns | jq -r ".[] | select(.token == $TOKEN) | \"\\(.managed) \\(.policy)\"")"
 check "adopted with both subflows" 2 \
 	"$(dconn "$CLI" "$TOKEN" '.subflows | length')"
 
