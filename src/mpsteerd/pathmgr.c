@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -535,6 +536,23 @@ static socklen_t to_sockaddr(const struct mps_addr *a, struct sockaddr_storage *
 	return sizeof(*s6);
 }
 
+/*
+ * Joins to the announced port attach to their connection inside the kernel
+ * and never reach accept(); anything that does is a new connection nobody
+ * serves here. Refuse it at once (RST) instead of leaving it in the queue.
+ */
+static void listener_refuse(int fd, uint32_t events, void *data)
+{
+	struct linger rst = { .l_onoff = 1, .l_linger = 0 };
+	int c;
+
+	while ((c = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
+		setsockopt(c, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+		close(c);
+		log_debug("refused a new connection on a join-only listener");
+	}
+}
+
 int pm_listener_ensure(const struct mps_addr *a)
 {
 	struct sockaddr_storage ss;
@@ -560,6 +578,8 @@ int pm_listener_ensure(const struct mps_addr *a)
 			log_warn("listener %s: %s", fmt(a, buf), strerror(-err));
 		return err == -EADDRINUSE ? 0 : err;
 	}
+	if (loop_add(fd, EPOLLIN, listener_refuse, NULL) < 0)
+		log_warn("listener %s: new connections will wait unanswered", fmt(a, buf));
 	listeners[n_listeners++] = (struct listener){ .addr = *a, .fd = fd };
 	log_info("listening on %s for joins to the announced address", fmt(a, buf));
 	return 0;
@@ -567,7 +587,9 @@ int pm_listener_ensure(const struct mps_addr *a)
 
 void pm_listeners_fini(void)
 {
-	for (size_t i = 0; i < n_listeners; i++)
+	for (size_t i = 0; i < n_listeners; i++) {
+		loop_del(listeners[i].fd);
 		close(listeners[i].fd);
+	}
 	n_listeners = 0;
 }

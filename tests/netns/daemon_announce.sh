@@ -64,6 +64,19 @@ wait_eq 20 "6 subflows: 2 interfaces x 3 server addresses" "$want" paths "$T1"
 check "server daemon announced 2 addresses" 2 "$(dstat "$SRV" announced)"
 check_true "server daemon listens on the announced port 7000" \
 	bash -c "ip netns exec $SRV ss -Hltn 'sport = :7000' | grep -q ."
+# That listener is only for joins: a new connection to it is refused, not left waiting.
+refused() {
+	ip netns exec "$CLI" python3 -c '
+import socket, sys
+s = socket.create_connection(("10.2.2.100", 7000), timeout=10)
+try:
+    print("eof" if s.recv(1) == b"" else "data")
+except ConnectionResetError:
+    print("reset")
+except socket.timeout:
+    print("hangs")'
+}
+check "a new connection to the join-only port is reset" reset "$(refused)"
 check "server: the joins arrived" 6 \
 	"$(kconns "$SRV" | jq '[.[].subflows[] | select(.state == "ESTAB")] | length')"
 # The server's socket is dual-stack: the daemon speaks plain IPv4 to the kernel all the same.
