@@ -252,6 +252,13 @@ static int check_addr(struct mps_pm *pm, const struct mps_addr *a, bool port, co
 	return 0;
 }
 
+/* One subflow is named by both ends, each with its port. */
+static int check_subflow_ends(struct mps_pm *pm, const struct mps_addr *local,
+			      const struct mps_addr *remote)
+{
+	return check_addr(pm, local, true, "local") ?: check_addr(pm, remote, true, "remote");
+}
+
 int mps_pm_announce(struct mps_pm *pm, uint32_t token, const struct mps_pm_addr *a)
 {
 	char buf[MPS_PM_MSG_BUFSZ];
@@ -292,10 +299,8 @@ int mps_pm_subflow_destroy(struct mps_pm *pm, uint32_t token, const struct mps_a
 {
 	char buf[MPS_PM_MSG_BUFSZ];
 	struct mps_pm_addr loc = { .addr = *local };
-	int err = check_addr(pm, local, true, "local");
+	int err = check_subflow_ends(pm, local, remote);
 
-	if (!err)
-		err = check_addr(pm, remote, true, "remote");
 	if (err)
 		return err;
 	return talk(pm,
@@ -308,10 +313,8 @@ int mps_pm_set_backup(struct mps_pm *pm, uint32_t token, const struct mps_addr *
 		      const struct mps_addr *remote, bool backup)
 {
 	char buf[MPS_PM_MSG_BUFSZ];
-	int err = check_addr(pm, local, true, "local");
+	int err = check_subflow_ends(pm, local, remote);
 
-	if (!err)
-		err = check_addr(pm, remote, true, "remote");
 	if (err)
 		return err;
 	return talk(pm,
