@@ -77,68 +77,59 @@ kconns() {
 	mps "$1" --direct -j conns
 }
 
-# A small MPTCP server: echo (default), sink (prints "<bytes> <sha256>" per
-# connection to stdout) or close (accept and close at once). Dual stack.
-write_server() {
-	cat >"$TMP/server.py" <<'PY'
-import hashlib, selectors, socket, sys
-mode, port = sys.argv[1], int(sys.argv[2])
-ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM, 262)
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-ls.bind(("::", port))
-ls.listen(4096)
-sel = selectors.DefaultSelector()
-sel.register(ls, selectors.EVENT_READ)
-state = {}
-while True:
-    for key, _ in sel.select():
-        s = key.fileobj
-        if s is ls:
-            c, _ = ls.accept()
-            if mode == "close":
-                c.close()
-                continue
-            sel.register(c, selectors.EVENT_READ)
-            state[c] = [0, hashlib.sha256()]
-            continue
-        try:
-            b = s.recv(1 << 18)
-        except OSError:
-            b = b""
-        if not b:
-            if mode == "sink":
-                print(state[s][0], state[s][1].hexdigest(), flush=True)
-            sel.unregister(s)
-            del state[s]
-            s.close()
-            continue
-        if mode == "echo":
-            s.sendall(b)
-        else:
-            state[s][0] += len(b)
-            state[s][1].update(b)
-PY
+# The applications are unmodified ncat processes made MPTCP by `mpsteer run`
+# (lib.sh's mptcp_bg): nothing in these tests opens an IPPROTO_MPTCP socket
+# itself.
+
+# ncat_sink NS PORT OUTFILE: `ncat -l -k PORT` (dual stack: ncat listens on
+# 0.0.0.0 and ::), everything its clients send appended to OUTFILE. Its stdin
+# is a fifo kept open, so that it never sees EOF and sends nothing.
+# Sets SINK_PID (the supervisor).
+ncat_sink() {
+	local ns=$1 port=$2 out=$3 fifo fd
+	fifo=$(mktemp -u "$TMP/sink-in.XXXXXX")
+	mkfifo "$fifo"
+	exec {fd}<>"$fifo"
+	mptcp_bg "$ns" ncat -l -k "$port" <"$fifo" >"$out"
+	SINK_PID=$BG_PID
+	wait_for 10 "ncat listening on $port in $ns" listening "$ns" "$port"
 }
 
-# A client holding K connections open (each says hello and reads the echo),
-# until killed. Usage: hold_conns ADDR PORT K
-write_holder() {
-	cat >"$TMP/holder.py" <<'PY'
-import socket, sys, time
-addr, port, k = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-conns = []
-for i in range(k):
-    s = socket.socket(fam, socket.SOCK_STREAM, 262)
-    s.connect((addr, port))
-    s.sendall(b"hello")
-    s.recv(5)
-    conns.append(s)
-print("ready", flush=True)
-while True:
-    time.sleep(3600)
-PY
+# ncat_hold NS ADDR PORT LINE: one long-lived, idle connection of an ncat
+# client. It sends LINE (the initiator's path manager, here mpsteerd, is told
+# the connection is established only once data has been exchanged) and keeps
+# the connection open until killed: its stdin is a fifo that stays open.
+# Sets HOLD_PID (the supervisor; app_pid gives ncat).
+ncat_hold() {
+	local ns=$1 addr=$2 port=$3 line=$4 fifo fd
+	fifo=$(mktemp -u "$TMP/hold-in.XXXXXX")
+	mkfifo "$fifo"
+	exec {fd}<>"$fifo"
+	mptcp_bg "$ns" ncat "$addr" "$port" <"$fifo" >/dev/null
+	HOLD_PID=$BG_PID
+	echo "$line" >&"$fd"
+}
+
+# ncat_send NS ADDR PORT FILE: sends FILE with an ncat client: at its end ncat
+# shuts its sending side down and exits once the server has closed, i.e. after
+# the server read everything. Sets SEND_PID (the supervisor).
+ncat_send() {
+	mptcp_bg "$1" ncat "$2" "$3" <"$4" >/dev/null
+	SEND_PID=$BG_PID
+}
+
+# ncat_recv NS PORT OUTFILE: a one-connection `ncat -l --recv-only PORT`
+# writing what it receives to OUTFILE; it exits (closing the connection) at the
+# sender's EOF. Sets RECV_PID (the supervisor).
+ncat_recv() {
+	mptcp_bg "$1" ncat -l --recv-only "$2" </dev/null >"$3"
+	RECV_PID=$BG_PID
+	wait_for 10 "ncat listening on $2 in $1" listening "$1" "$2"
+}
+
+# size_sha FILE: "<bytes> <sha256>"
+size_sha() {
+	echo "$(stat -c %s "$1") $(sha256sum "$1" | cut -d' ' -f1)"
 }
 
 # on_iface_of NS IF: established subflows of NS's connections listed on interface IF

@@ -9,16 +9,15 @@
 #   | c2 10.1.2.2 fd01:2::2|------| r2 10.1.2.1        |-----| s0 10.9.0.2 fd09::2|
 #   | c3 10.1.3.2 fd01:3::2|------| r3 10.1.3.1  (backup path)                     |
 #   +--------------------+        +-------------------+     +--------------------+
-#   holder.py: 4 IPv4 + 2 IPv6 connections                  server.py echo :8080
+#   ncat (mpsteer run): 4 IPv4 + 2 IPv6 idle connections   ncat -l -k :8080 (mpsteer run)
 #
 # Client policy: per-interface (the default), c3 is backup by a static rule.
 set -eu
 . "$(dirname "$0")/daemon_lib.sh"
 netns_init
 command -v jq >/dev/null || skip "jq is not installed"
+command -v ncat >/dev/null || skip "ncat is not installed"
 daemon_topo 3
-write_server
-write_holder
 
 cat >"$TMP/client.conf" <<'EOF2'
 [daemon]
@@ -47,10 +46,10 @@ wait_eq 10 "source routing rules (IPv4)" 3 \
 wait_eq 10 "source routing rules (IPv6)" 3 \
 	bash -c "ip -n $CLI -6 rule | grep -c 'lookup 70'"
 
-bg "$SRV" python3 "$TMP/server.py" echo 8080
-wait_for 10 "server listening" listening "$SRV" 8080
-bg "$CLI" python3 "$TMP/holder.py" $SRV4 8080 4
-bg "$CLI" python3 "$TMP/holder.py" $SRV6 8080 2
+ncat_sink "$SRV" 8080 "$TMP/sink.out"
+for i in 1 2 3 4; do ncat_hold "$CLI" $SRV4 8080 "hello v4 $i"; done
+for i in 1 2; do ncat_hold "$CLI" $SRV6 8080 "hello v6 $i"; done
+wait_eq 10 "the server received the 6 greetings" 6 grep -c '^hello v[46] [1-4]$' "$TMP/sink.out"
 
 full() { # connections with 3 established subflows
 	kconns "$1" | jq '[.[] | select([.subflows[] | select(.state == "ESTAB")] |
@@ -66,6 +65,9 @@ check "client subflows per connection (ifname:backup)" '["c1:false,c2:false,c3:t
 check "families of the connections" '["4","4","4","4","6","6"]' \
 	"$(kconns "$CLI" |
 		jq -c '[.[] | if (.remote | startswith("[")) then "6" else "4" end] | sort')"
+check "the connections are those of the 6 ncat clients" "6 ncat" \
+	"$(kconns "$CLI" | jq -r '.[].pid' | sort -u | xargs -I{} cat /proc/{}/comm | uniq -c |
+		awk '{ print $1, $2 }')"
 # The server sees the peer's backup request on exactly one subflow per connection.
 check "server: one subflow per connection is backup by the peer's request" '[1]' \
 	"$(kconns "$SRV" | jq -c '[.[] | [.subflows[] | select(.backup_peer)] | length] | unique')"
