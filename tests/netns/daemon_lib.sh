@@ -82,8 +82,13 @@ kconns() {
 # itself.
 
 # ncat_sink NS PORT OUTFILE: `ncat -l -k PORT` (dual stack: ncat listens on
-# 0.0.0.0 and ::), everything its clients send appended to OUTFILE. Its stdin
-# is a fifo kept open, so that it never sees EOF and sends nothing.
+# 0.0.0.0 and ::), everything its clients send appended to OUTFILE; it closes
+# a connection at the client's EOF, after writing out what it read.
+# -k: without it ncat closes its listening socket once it has accepted, and
+# the joins of a client's further subflows to that address and port find no
+# listener (reset). Its stdin is a fifo kept open: at EOF there ncat would
+# send a DATA_FIN on its connections, and the kernel refuses joins to a
+# connection closing that way (MPJoinRejected).
 # Sets SINK_PID (the supervisor).
 ncat_sink() {
 	local ns=$1 port=$2 out=$3 fifo fd
@@ -116,15 +121,6 @@ ncat_hold() {
 ncat_send() {
 	mptcp_bg "$1" ncat "$2" "$3" <"$4" >/dev/null
 	SEND_PID=$BG_PID
-}
-
-# ncat_recv NS PORT OUTFILE: a one-connection `ncat -l --recv-only PORT`
-# writing what it receives to OUTFILE; it exits (closing the connection) at the
-# sender's EOF. Sets RECV_PID (the supervisor).
-ncat_recv() {
-	mptcp_bg "$1" ncat -l --recv-only "$2" </dev/null >"$3"
-	RECV_PID=$BG_PID
-	wait_for 10 "ncat listening on $2 in $1" listening "$1" "$2"
 }
 
 # size_sha FILE: "<bytes> <sha256>"
