@@ -10,13 +10,15 @@
 #   |                      |      | r0 10.9.0.1        |-----| s0 10.9.0.2        |
 #   | c2 10.1.2.2          |------| r2 10.1.2.1        |     |                    |
 #   +--------------------+        +-------------------+     +--------------------+
-#   send.py: 100 MB (tbf 100mbit on c1, c2)                 server.py sink :9000
+#   ncat < 100 MB (tbf 100mbit on c1, c2)                   ncat -l -k :9000 > file
+#   ncat, idle, started before the client's daemon          ncat -l -k :8080
+#   (all unmodified, on MPTCP by mpsteer run)
 set -eu
 . "$(dirname "$0")/daemon_lib.sh"
 netns_init
 command -v jq >/dev/null || skip "jq is not installed"
+command -v ncat >/dev/null || skip "ncat is not installed"
 daemon_topo 2
-write_server
 for i in 1 2; do
 	ip netns exec "$CLI" tc qdisc add dev c$i root tbf rate 100mbit burst 64kb latency 50ms ||
 		skip "tc tbf is not available"
@@ -33,27 +35,12 @@ allow = s*
 EOF2
 head -c 100000000 /dev/urandom >"$TMP/data"
 want=$(sha256sum "$TMP/data" | cut -d' ' -f1)
-cat >"$TMP/send.py" <<'PY'
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
-s.connect((sys.argv[1], int(sys.argv[2])))
-with open(sys.argv[3], "rb") as f:
-    while True:
-        b = f.read(1 << 16)
-        if not b:
-            break
-        s.sendall(b)
-s.shutdown(socket.SHUT_WR)
-s.recv(1)
-PY
 
-write_holder
 daemon_start "$SRV" "$TMP/server.conf"
 # A connection older than the client's daemon belongs to the in-kernel PM.
-bg "$SRV" python3 "$TMP/server.py" echo 8080
-wait_for 10 "echo server listening" listening "$SRV" 8080
-bg "$CLI" python3 "$TMP/holder.py" $SRV4 8080 1 >"$TMP/old"
-wait_eq 10 "pre-daemon connection up" ready cat "$TMP/old"
+ncat_sink "$SRV" 8080 "$TMP/old"
+ncat_hold "$CLI" $SRV4 8080 "hello old"
+wait_eq 10 "pre-daemon connection up (its line arrived)" "hello old" cat "$TMP/old"
 OLD=$(kconns "$CLI" | jq '.[0].token')
 daemon_start "$CLI" "$TMP/client.conf"
 check "the pre-daemon connection is listed as unmanaged" "false unmanaged" \
@@ -62,10 +49,9 @@ check "and mpsteer conns says so" "false unmanaged" \
 	"$(mps "$CLI" -j conns | jq -r ".[] | select(.token == $OLD) | \"\\(.managed) \\(.policy)\"")"
 r=$(ctl "$CLI" "{\"cmd\":\"override-set\",\"token\":$OLD,\"via\":\"c2\"}")
 check "and cannot be given an override" "false" "$(jq .ok <<<"$r")"
-bg "$SRV" python3 "$TMP/server.py" sink 9000 >"$TMP/sink.out"
-wait_for 10 "server listening" listening "$SRV" 9000
-bg "$CLI" python3 "$TMP/send.py" $SRV4 9000 "$TMP/data"
-SENDER=$BG_PID
+ncat_sink "$SRV" 9000 "$TMP/recv"
+ncat_send "$CLI" $SRV4 9000 "$TMP/data"
+SENDER=$SEND_PID
 
 sf() { # "ifname:backup_local" of the transfer's established subflows, sorted
 	kconns "$CLI" | jq -c "[.[] | select(.token != $OLD) | .subflows[] |
@@ -111,7 +97,7 @@ ctl "$CLI" "{\"v\":1,\"cmd\":\"override-clear\",\"token\":$TOKEN}" >"$TMP/reply"
 check "override-clear reply" true "$(jq .ok "$TMP/reply")"
 wait_eq 10 "static priorities back" '["c1:false","c2:false"]' sf
 
-wait "$SENDER" || fail "the sender failed"
-wait_eq 30 "the sink reported the transfer" 1 bash -c "wc -l <'$TMP/sink.out'"
-check "bytes and sha256 received" "100000000 $want" "$(cat "$TMP/sink.out")"
+wait "$SENDER" || fail "the sending ncat failed"
+kill -0 "$SINK_PID" 2>/dev/null || fail "the receiving ncat failed"
+check "bytes and sha256 received" "100000000 $want" "$(size_sha "$TMP/recv")"
 log "PASS ($CHECKS checks)"
