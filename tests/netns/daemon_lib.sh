@@ -100,19 +100,53 @@ ncat_sink() {
 	wait_for 10 "ncat listening on $port in $ns" listening "$ns" "$port"
 }
 
-# ncat_hold NS ADDR PORT LINE: one long-lived, idle connection of an ncat
-# client. It sends LINE (the initiator's path manager, here mpsteerd, is told
-# the connection is established only once data has been exchanged) and keeps
-# the connection open until killed: its stdin is a fifo that stays open.
+# ncat_hold NS ADDR PORT TEXT [NCAT_ARGS...]: one long-lived, idle connection
+# of an ncat client. It sends TEXT and a newline (the initiator's path
+# manager, here mpsteerd, is told the connection is established only once
+# data has been exchanged) and keeps the connection open until killed: its
+# stdin is a fifo that stays open. What it receives goes to $HOLD_OUT.
 # Sets HOLD_PID (the supervisor; app_pid gives ncat).
 ncat_hold() {
-	local ns=$1 addr=$2 port=$3 line=$4 fifo fd
+	local ns=$1 addr=$2 port=$3 text=$4 fifo fd
+	shift 4
 	fifo=$(mktemp -u "$TMP/hold-in.XXXXXX")
 	mkfifo "$fifo"
 	exec {fd}<>"$fifo"
-	mptcp_bg "$ns" ncat "$addr" "$port" <"$fifo" >/dev/null
+	HOLD_OUT=$fifo.out
+	mptcp_bg "$ns" ncat "$@" "$addr" "$port" <"$fifo" >"$HOLD_OUT"
 	HOLD_PID=$BG_PID
-	echo "$line" >&"$fd"
+	printf '%s\n' "$text" >&"$fd"
+}
+
+# nginx_dual NS PORT: nginx (master and a worker) on one dual-stack socket,
+# [::]:PORT with ipv6only=off (IPv4 clients arrive v4-mapped), keeping idle
+# HTTP/1.1 connections for an hour; / is "hello".
+nginx_dual() {
+	local ns=$1 port=$2 d=$TMP/ngx-$2
+	mkdir -p "$d/www"
+	echo hello >"$d/www/index.html"
+	cat >"$d/nginx.conf" <<-CONF
+	daemon off;
+	user root; # the workers read files under the test's private directory
+	master_process on;
+	worker_processes 1;
+	pid $d/nginx.pid;
+	error_log $d/error.log;
+	events { worker_connections 64; }
+	http {
+		access_log $d/access.log;
+		keepalive_timeout 3600s;
+		client_body_temp_path $d/body;
+		proxy_temp_path $d/proxy;
+		fastcgi_temp_path $d/fastcgi;
+		uwsgi_temp_path $d/uwsgi;
+		scgi_temp_path $d/scgi;
+		server { listen [::]:$port ipv6only=off; root $d/www; }
+	}
+	CONF
+	mptcp_bg "$ns" nginx -c "$d/nginx.conf" -e "$d/error.log"
+	NGINX_PID=$BG_PID
+	wait_for 10 "nginx listening on $port in $ns" listening "$ns" "$port"
 }
 
 # ncat_send NS ADDR PORT FILE: sends FILE with an ncat client: at its end ncat
