@@ -9,14 +9,15 @@
 #   | c2 10.1.2.2          |------| r2 10.1.2.1         |     |                    |
 #   +--------------------+        +--------------------+     +--------------------+
 #                                 SYNs from 10.1.2.2 get a RST while the rule is in
+#   ncat, idle connection                                   ncat -l -k :8080
+#   (both unmodified, on MPTCP by mpsteer run)
 set -eu
 . "$(dirname "$0")/daemon_lib.sh"
 netns_init
 command -v jq >/dev/null || skip "jq is not installed"
 command -v nft >/dev/null || skip "nft is not installed"
+command -v ncat >/dev/null || skip "ncat is not installed"
 daemon_topo 2
-write_server
-write_holder
 cat >"$TMP/client.conf" <<'EOF2'
 [interfaces]
 allow = c*
@@ -41,10 +42,9 @@ table inet block {
 NFT
 daemon_start "$SRV" "$TMP/server.conf"
 daemon_start "$CLI" "$TMP/client.conf"
-bg "$SRV" python3 "$TMP/server.py" echo 8080
-wait_for 10 "server listening" listening "$SRV" 8080
-bg "$CLI" python3 "$TMP/holder.py" $SRV4 8080 1 >"$TMP/h"
-wait_eq 10 "connection up" ready cat "$TMP/h"
+ncat_sink "$SRV" 8080 "$TMP/sink.out"
+ncat_hold "$CLI" $SRV4 8080 hello
+wait_eq 10 "connection up (its line arrived)" hello cat "$TMP/sink.out"
 
 on_iface() {
 	on_iface_of "$CLI" "$1"
