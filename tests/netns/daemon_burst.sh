@@ -10,9 +10,14 @@
 #   |                      |      | r0 10.9.0.1        |-----| s0 10.9.0.2        |
 #   | c2 10.1.2.2          |------| r2 10.1.2.1        |     |                    |
 #   +--------------------+        +-------------------+     +--------------------+
-#   holder.py: 3 long-lived connections                     server.py echo :8080
-#   burst.py: 4 processes x 5000 connect/close              server.py close :8081
+#   ncat x 3: long-lived connections                        ncat -l -k :8080
+#   (unmodified, on MPTCP by mpsteer run)
+#   burst.py: 4 processes x 5000 connect/close              close.py :8081
 #
+# The burst keeps a small load generator of its own (burst.py and close.py,
+# MPTCP sockets asked for directly): no Debian program opens and closes 20000
+# connections in the time a test has, and one process per connection
+# (ncat, curl) would measure fork and exec rather than the daemon.
 # The client's daemon (per-interface policy) tries a second subflow for each
 # short connection too, so every connection costs it several events and a
 # netlink command.
@@ -20,9 +25,8 @@ set -eu
 . "$(dirname "$0")/daemon_lib.sh"
 netns_init
 command -v jq >/dev/null || skip "jq is not installed"
+command -v ncat >/dev/null || skip "ncat is not installed"
 daemon_topo 2
-write_server
-write_holder
 N_PROC=4
 N_EACH=5000
 cat >"$TMP/client.conf" <<'EOF2'
@@ -53,16 +57,26 @@ for i in range(n):
     s.close()
 print(ok, flush=True)
 PY
+# Accepts MPTCP connections and closes them at once.
+cat >"$TMP/close.py" <<'PY'
+import socket, sys
+ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("0.0.0.0", int(sys.argv[1])))
+ls.listen(4096)
+while True:
+    ls.accept()[0].close()
+PY
 
 daemon_start "$SRV" "$TMP/server.conf"
 SPID=$DPID
 daemon_start "$CLI" "$TMP/client.conf"
 CPID=$DPID
-bg "$SRV" python3 "$TMP/server.py" echo 8080
-bg "$SRV" python3 "$TMP/server.py" close 8081
-wait_for 10 "servers listening" listening "$SRV" 8081
-bg "$CLI" python3 "$TMP/holder.py" $SRV4 8080 3 >"$TMP/holder.out"
-wait_eq 10 "3 held connections" ready cat "$TMP/holder.out"
+bg "$SRV" python3 "$TMP/close.py" 8081
+wait_for 10 "close.py listening" listening "$SRV" 8081
+ncat_sink "$SRV" 8080 "$TMP/sink.out"
+for i in 1 2 3; do ncat_hold "$CLI" $SRV4 8080 "hello $i"; done
+wait_eq 10 "3 held connections (their lines arrived)" 3 grep -c '^hello [1-3]$' "$TMP/sink.out"
 
 ktokens() { kconns "$1" | jq -c '[.[].token] | sort'; }
 dtokens() { ctl "$1" '{"v":1,"cmd":"conns"}' | jq -c '[.conns[].token] | sort'; }

@@ -1,4 +1,5 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
+# (SC2034: the variables set here are read by the tests that source this file)
 # Helpers of the mpsteerd tests (daemon_*.sh), on top of lib.sh.
 #
 # Topology (daemon_topo N builds N client paths, 1 <= N <= 3):
@@ -145,7 +146,6 @@ nginx_dual() {
 	}
 	CONF
 	mptcp_bg "$ns" nginx -c "$d/nginx.conf" -e "$d/error.log"
-	NGINX_PID=$BG_PID
 	wait_for 10 "nginx listening on $port in $ns" listening "$ns" "$port"
 }
 
