@@ -52,6 +52,8 @@ on_iface() { # established subflows of the client on interface $1
 	on_iface_of "$CLI" "$1"
 }
 wait_eq 10 "a subflow on c1 (the initial one)" 1 on_iface c1
+check "the connection is ncat's, at both ends" "ncat ncat" \
+	"$(kconns "$CLI" | jq -r '.[0].comm') $(kconns "$SRV" | jq -r '.[0].comm')"
 wait_eq 10 "a subflow on c2 (created by mpsteerd)" 1 on_iface c2
 wait_ge 30 "20 MB received" 20000000 ifbytes "$SRV" s0 rx
 

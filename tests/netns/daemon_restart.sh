@@ -58,6 +58,7 @@ sf() { # "ifname:backup_local" of the transfer's established subflows, sorted
 		select(.state == \"ESTAB\") | \"\(.ifname):\(.backup_local)\"] | sort"
 }
 wait_eq 10 "subflows on c1 and c2" '["c1:false","c2:false"]' sf
+check "both connections are ncat's" '["ncat","ncat"]' "$(kconns "$CLI" | jq -c '[.[].comm]')"
 wait_ge 30 "20 MB received" 20000000 ifbytes "$SRV" s0 rx
 
 log "kill -9 mpsteerd"

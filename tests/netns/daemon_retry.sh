@@ -45,6 +45,8 @@ daemon_start "$CLI" "$TMP/client.conf"
 ncat_sink "$SRV" 8080 "$TMP/sink.out"
 ncat_hold "$CLI" $SRV4 8080 hello
 wait_eq 10 "connection up (its line arrived)" hello cat "$TMP/sink.out"
+check "the connection is ncat's, at both ends" "ncat ncat" \
+	"$(kconns "$CLI" | jq -r '.[0].comm') $(kconns "$SRV" | jq -r '.[0].comm')"
 
 on_iface() {
 	on_iface_of "$CLI" "$1"
