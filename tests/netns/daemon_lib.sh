@@ -78,9 +78,9 @@ kconns() {
 	mps "$1" --direct -j conns
 }
 
-# The applications are unmodified ncat processes made MPTCP by `mpsteer run`
-# (lib.sh's mptcp_bg): nothing in these tests opens an IPPROTO_MPTCP socket
-# itself.
+# The applications are unmodified Debian programs (ncat, nginx) made MPTCP by
+# `mpsteer run` (lib.sh's mptcp_bg): nothing here opens an IPPROTO_MPTCP
+# socket itself.
 
 # ncat_sink NS PORT OUTFILE: `ncat -l -k PORT` (dual stack: ncat listens on
 # 0.0.0.0 and ::), everything its clients send appended to OUTFILE; it closes
@@ -89,7 +89,7 @@ kconns() {
 # the joins of a client's further subflows to that address and port find no
 # listener (reset). Its stdin is a fifo kept open: at EOF there ncat would
 # send a DATA_FIN on its connections, and the kernel refuses joins to a
-# connection closing that way (MPJoinRejected).
+# connection closing that way (measured: MPJoinRejected).
 # Sets SINK_PID (the supervisor).
 ncat_sink() {
 	local ns=$1 port=$2 out=$3 fifo fd
@@ -104,8 +104,9 @@ ncat_sink() {
 # ncat_hold NS ADDR PORT TEXT [NCAT_ARGS...]: one long-lived, idle connection
 # of an ncat client. It sends TEXT and a newline (the initiator's path
 # manager, here mpsteerd, is told the connection is established only once
-# data has been exchanged) and keeps the connection open until killed: its
-# stdin is a fifo that stays open. What it receives goes to $HOLD_OUT.
+# data has been exchanged: measured, no ESTABLISHED event without it) and
+# keeps the connection open until killed: its stdin is a fifo that stays
+# open. What it receives goes to $HOLD_OUT.
 # Sets HOLD_PID (the supervisor; app_pid gives ncat).
 ncat_hold() {
 	local ns=$1 addr=$2 port=$3 text=$4 fifo fd
