@@ -82,7 +82,7 @@ expect_err "mixed families" 64 "different families" \
 expect_err "unknown command" 64 'unknown command "frobnicate"' mps "$srv" frobnicate
 
 # B: a second connection made after the server went back to the in-kernel PM.
-ip netns exec "$srv" sysctl -qw net.mptcp.path_manager=kernel
+set_pm "$srv" kernel
 mkfifo "$TMP/b-in"
 exec 8<>"$TMP/b-in"
 mptcp_bg "$cli" ncat 10.0.1.2 7000 <"$TMP/b-in"

@@ -202,7 +202,17 @@ two_paths() {
 	else
 		c1=10.0.1.1 c2=10.0.2.1 s1=10.0.1.2 s2=10.0.2.2
 	fi
-	ip netns exec "$srv" sysctl -qw net.mptcp.path_manager=userspace
+	set_pm "$srv" userspace
 	ip -n "$cli" mptcp limits set subflows 2 add_addr_accepted 0
 	ip -n "$cli" mptcp endpoint add "$c2" dev c2 subflow
+}
+
+# set_pm NS userspace|kernel: the path manager of the namespace's new
+# connections (net.mptcp.path_manager on 6.15+, pm_type before).
+set_pm() {
+	if ip netns exec "$1" test -e /proc/sys/net/mptcp/path_manager; then
+		ip netns exec "$1" sysctl -qw net.mptcp.path_manager="$2"
+	else
+		ip netns exec "$1" sysctl -qw net.mptcp.pm_type="$([ "$2" = userspace ] && echo 1 || echo 0)"
+	fi
 }

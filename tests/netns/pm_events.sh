@@ -15,20 +15,15 @@ set -eu
 FAM=${1:-4}
 TEST_NAME="pm_events-v$FAM"
 netns_init
-# lib.sh's cleanup runs under set -e and would stop at the first kill of a
-# process that already exited (ours do), leaving the namespaces behind.
-trap 'rc=$?; set +e; (exit "$rc"); _cleanup' EXIT
 command -v jq >/dev/null || skip "jq is not installed"
 command -v python3 >/dev/null || skip "python3 is not installed"
 
 cli=$(ns_new mps-pcli)
 srv=$(ns_new mps-psrv)
-# ns_new ran in a subshell, so lib.sh's list of namespaces to delete lost them.
-_NAMESPACES+=("$cli" "$srv")
 link_pair "$cli" c1 10.0.1.1/24 "$srv" s1 10.0.1.2/24 fd00:1::1/64 fd00:1::2/64
 link_pair "$cli" c2 10.0.2.1/24 "$srv" s2 10.0.2.2/24 fd00:2::1/64 fd00:2::2/64
-ip netns exec "$cli" sysctl -qw net.mptcp.path_manager=userspace
-ip netns exec "$srv" sysctl -qw net.mptcp.path_manager=userspace
+set_pm "$cli" userspace
+set_pm "$srv" userspace
 if [ "$FAM" = 6 ]; then
 	C1=fd00:1::1 C2=fd00:2::1 S1=fd00:1::2 S2=fd00:2::2 ANY=:: FNAME=inet6
 	ep() { echo "[$1]:$2"; }
