@@ -2,7 +2,7 @@
 # Runs every test (unit, netns integration, fuzz smoke runs) and ends with one
 # summary line "N passed, N failed, N skipped".
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 build=${1:-build}
 
 meson test -C "$build" --print-errorlogs --suite unit
