@@ -5,8 +5,8 @@
  * Every client is non-blocking with bounded buffers: a request line longer
  * than MPS_CTL_MAX_REQUEST gets an error and the connection is closed; while
  * a reply is being written, no further request of that client is read.
- * Anyone may read state; changes need root or the configured group,
- * checked with SO_PEERCRED.
+ * Anyone may read state; changes need root or the configured group, as the
+ * peer was when it connected (SO_PEERCRED, SO_PEERGROUPS).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -31,6 +31,7 @@ struct client {
 	char *wbuf;
 	size_t wlen, woff;
 	bool closing; /* close once the reply is out */
+	bool privileged; /* root or the control group when it connected */
 };
 
 static int lfd = -1;
@@ -49,43 +50,39 @@ static void client_free(struct client *cl)
 	free(cl);
 }
 
-/* Supplementary groups are not in SO_PEERCRED: read them from /proc. */
-static bool pid_in_group(pid_t pid, gid_t gid)
+/* Supplementary groups as the kernel recorded them at connect() (Linux 4.13). */
+static bool peer_in_group(int fd, gid_t gid)
 {
-	char path[64], line[512];
+	gid_t small[64], *g = small;
+	socklen_t len = sizeof(small);
 	bool found = false;
-	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *p = line + 7, *end;
-
-		if (strncmp(line, "Groups:", 7))
-			continue;
-		for (;;) {
-			unsigned long g = strtoul(p, &end, 10);
-
-			if (end == p)
-				break;
-			if (g == gid)
-				found = true;
-			p = end;
-		}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) < 0) {
+		/* ERANGE: len now says how much room the list needs. */
+		if (errno != ERANGE || !(g = malloc(len)))
+			return false;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) < 0)
+			len = 0;
 	}
-	fclose(f);
+	for (size_t i = 0; i < len / sizeof(gid_t) && !found; i++)
+		found = g[i] == gid;
+	if (g != small)
+		free(g);
 	return found;
 }
 
-static bool privileged(const struct client *cl)
+/*
+ * Decided once, at accept, from the credentials the kernel saved when the client connected.
+ * Reading /proc/PID/status per request instead would judge whichever process holds that pid
+ * by then (the client may have passed the fd on and exited), or groups gained since.
+ */
+static bool peer_privileged(int fd, const struct ucred *cred)
 {
-	if (cl->cred.uid == 0)
+	if (cred->uid == 0)
 		return true;
 	if (!cfg.has_group)
 		return false;
-	return cl->cred.gid == cfg.gid || pid_in_group(cl->cred.pid, cfg.gid);
+	return cred->gid == cfg.gid || peer_in_group(fd, cfg.gid);
 }
 
 /* ---- requests ---- */
@@ -265,7 +262,7 @@ static json_t *dispatch(struct client *cl, const char *line, size_t len)
 			break;
 	if (i == sizeof(requests) / sizeof(requests[0])) {
 		snprintf(err, sizeof(err), "unknown command '%.64s'", cmd);
-	} else if (requests[i].changes && !privileged(cl)) {
+	} else if (requests[i].changes && !cl->privileged) {
 		snprintf(err, sizeof(err), "permission denied: '%s' needs root%s", cmd,
 			 cfg.has_group ? " or the control group" : "");
 		log_info("control: uid %u denied '%s'", (unsigned)cl->cred.uid, cmd);
@@ -407,6 +404,8 @@ static void on_accept(int fd, uint32_t events, void *data)
 	len = sizeof(cl->cred);
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cl->cred, &len) < 0)
 		cl->cred.uid = (uid_t)-1; /* unknown: never privileged */
+	else
+		cl->privileged = peer_privileged(s, &cl->cred);
 	clients[slot] = cl;
 	if (loop_add(s, EPOLLIN, client_io, cl))
 		client_free(cl);

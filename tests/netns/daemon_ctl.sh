@@ -114,6 +114,27 @@ check "the control group may reload" true "$(ok "$r")"
 r=$(req "$A" users '{"v":1,"cmd":"override-set","token":1,"via":"lo"}')
 check "the control group passes the check (then: unknown token)" \
 	"token 0x00000001 is not managed by this daemon" "$(err "$r")"
+# Privilege is what the client was when it connected: a process that connects
+# without the group and gains it later (as /proc/PID/status then shows; the
+# same as the fd passed on, its pid reused by a member) is still refused.
+r=$(ip netns exec "$A" /usr/bin/python3 - "$MPSTEER_RUNDIR" <<'PY'
+import os, socket, sys
+p = "%s/mpsteerd-%d.sock" % (sys.argv[1], os.stat("/proc/self/ns/net").st_ino)
+os.setgroups([])
+os.setegid(65534)
+os.seteuid(65534)
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(p)
+os.seteuid(0)
+os.setgroups([100])
+os.seteuid(65534)
+s.sendall(b'{"v":1,"cmd":"override-set","token":1,"via":"lo"}\n')
+print(s.makefile("rb").readline().decode().strip())
+PY
+)
+check "a group gained after connect() does not count" "false permission denied" \
+	"$(ok "$r") $(err "$r" | cut -d: -f1)"
 r=$(req "$A" root '{"v":1,"cmd":"override-clear","token":"0x2"}')
 check "root passes the check (then: unknown token)" \
 	"token 0x00000002 is not managed by this daemon" "$(err "$r")"
