@@ -319,7 +319,6 @@ static int on_notify(struct run_sup *s, short revents)
 static int state_init(struct seccomp_state *st)
 {
 	struct seccomp_notif_sizes sizes;
-	struct rlimit rl;
 
 	if (seccomp_notify_alloc(&st->req, &st->resp) < 0)
 		return -ENOMEM;
@@ -331,12 +330,22 @@ static int state_init(struct seccomp_state *st)
 	/* No /proc (some containers): sockets are made in our namespace, checks skipped. */
 	if (stat("/proc/self/ns/net", &st->netns) == 0)
 		st->netns_fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	/* Each socket is held only until ADDFD, but a busy program must not run us out of fds. */
+	return 0;
+}
+
+/*
+ * Each socket is held only until ADDFD, but a busy program must not run us out of fds. Only
+ * once CMD is forked: it keeps the soft limit it was given (a higher one breaks programs that
+ * select() or close every fd up to the limit).
+ */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
 	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	return 0;
 }
 
 static void state_free(struct seccomp_state *st)
@@ -392,6 +401,7 @@ int run_seccomp(const struct run_opts *o)
 		state_free(&st);
 		return EX_UNAVAILABLE;
 	}
+	raise_nofile();
 	s.extra_fd = st.listener;
 	ret = run_supervise(&s);
 	state_free(&st);

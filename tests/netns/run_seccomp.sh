@@ -99,6 +99,11 @@ rc=0
 wait "$hold_pid" || rc=$?
 check "SIGTERM forwarded, status 128+15" 143 "$rc"
 
+# CMD keeps the soft fd limit it was given: the supervisor raises only its own (a raised one
+# breaks programs that select() or close every fd up to the limit).
+check "soft RLIMIT_NOFILE passed through" 256 \
+	"$(ulimit -Sn 256 && run_cli sh -c 'ulimit -Sn' 2>/dev/null)"
+
 # Exit statuses.
 rc=0; run_cli "$TPS" exit 3 2>/dev/null || rc=$?
 check "exit status passed through" 3 "$rc"
