@@ -6,7 +6,8 @@
  * than MPS_CTL_MAX_REQUEST gets an error and the connection is closed; while
  * a reply is being written, no further request of that client is read.
  * Anyone may read state; changes need root or the configured group, as the
- * peer was when it connected (SO_PEERCRED, SO_PEERGROUPS).
+ * peer was when it connected (SO_PEERCRED, SO_PEERGROUPS). The last few client
+ * slots are kept for such privileged peers.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -375,37 +376,62 @@ static void client_io(int fd, uint32_t events, void *data)
 		client_free(cl);
 }
 
+/*
+ * Idle clients are never closed, so unprivileged ones could otherwise hold every slot and
+ * lock root and the control group out of override and reload.
+ */
+#define CTL_RESERVED_PRIVILEGED 4
+
+static int free_slot(const struct client *cl)
+{
+	size_t unpriv = 0;
+	int slot = -1;
+
+	for (int i = 0; i < MPSD_MAX_CLIENTS; i++) {
+		if (!clients[i] && slot < 0)
+			slot = i;
+		else if (clients[i] && !clients[i]->privileged)
+			unpriv++;
+	}
+	if (!cl->privileged && unpriv >= MPSD_MAX_CLIENTS - CTL_RESERVED_PRIVILEGED)
+		return -1;
+	return slot;
+}
+
+static void turn_away(int s)
+{
+	static const char busy[] = "{\"ok\":false,\"error\":\"too many clients\"}\n";
+
+	if (send(s, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		log_debug("control: %s", strerror(errno));
+	close(s);
+}
+
 static void on_accept(int fd, uint32_t events, void *data)
 {
 	struct client *cl;
 	socklen_t len;
-	int s, slot = -1;
+	int s, slot;
 
 	s = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (s < 0)
 		return;
-	for (int i = 0; i < MPSD_MAX_CLIENTS && slot < 0; i++)
-		if (!clients[i])
-			slot = i;
-	cl = slot < 0 ? NULL : calloc(1, sizeof(*cl));
-	if (cl)
-		cl->rbuf = malloc(MPS_CTL_MAX_REQUEST);
-	if (!cl || !cl->rbuf) {
-		static const char busy[] = "{\"ok\":false,\"error\":\"too many clients\"}\n";
-
-		if (send(s, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-			log_debug("control: %s", strerror(errno));
-		close(s);
-		if (cl)
-			free(cl);
-		return;
-	}
-	cl->fd = s;
+	cl = calloc(1, sizeof(*cl));
+	if (!cl)
+		return turn_away(s);
 	len = sizeof(cl->cred);
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cl->cred, &len) < 0)
 		cl->cred.uid = (uid_t)-1; /* unknown: never privileged */
 	else
 		cl->privileged = peer_privileged(s, &cl->cred);
+	slot = free_slot(cl);
+	if (slot >= 0)
+		cl->rbuf = malloc(MPS_CTL_MAX_REQUEST);
+	if (slot < 0 || !cl->rbuf) {
+		free(cl);
+		return turn_away(s);
+	}
+	cl->fd = s;
 	clients[slot] = cl;
 	if (loop_add(s, EPOLLIN, client_io, cl))
 		client_free(cl);

@@ -175,6 +175,43 @@ while busy < 6 and time.time() < end:
 print(busy)
 PY
 check "70 clients: 6 turned away" 6 "$(cat "$TMP/many")"
+# Unprivileged clients cannot take the last slots: with nobody holding all it
+# may (60), root still gets in and may still change things.
+ip netns exec "$A" /usr/bin/python3 - "$MPSTEER_RUNDIR" >"$TMP/squat" <<'PY'
+import os, select, socket, sys, time
+p = "%s/mpsteerd-%d.sock" % (sys.argv[1], os.stat("/proc/self/ns/net").st_ino)
+rd, wr = os.pipe()    # child -> root: how many were turned away
+rd2, wr2 = os.pipe()  # root -> child: done, let go
+if os.fork() == 0:
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+    socks = []
+    for i in range(70):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(p)
+        socks.append(s)
+    busy, end = 0, time.time() + 10
+    while busy < 10 and time.time() < end:
+        r, _, _ = select.select(socks, [], [], 0.2)
+        for s in r:
+            if b"too many clients" in s.recv(200):
+                busy += 1
+            socks.remove(s)
+    os.write(wr, b"%d\n" % busy)
+    os.read(rd2, 1)  # hold the others until root has been served
+    os._exit(0)
+busy = os.read(rd, 16).decode().strip()
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(p)
+s.sendall(b'{"v":1,"cmd":"override-clear","token":3}\n')
+print(busy, s.makefile("rb").readline().decode().strip())
+os.write(wr2, b"x")
+os.wait()
+PY
+check "70 unprivileged clients: 10 turned away, root still served" \
+	'10 {"ok":false,"error":"token 0x00000003 is not managed by this daemon"}' "$(cat "$TMP/squat")"
 check "the daemon still works (same pid)" "$APID" "$(dstat "$A" pid)"
 check "it counted the requests" 1 "$(( $(dstat "$A" ctl_requests) >= 20 ? 1 : 0 ))"
 
