@@ -95,7 +95,7 @@ static int is_tcp_stream(int domain, int type, int protocol)
 
 EXPORT int socket(int domain, int type, int protocol)
 {
-	int fd, err;
+	int fd, err, saved = errno;
 
 	if (!real_socket)
 		preload_init(); /* called by another constructor before ours */
@@ -108,7 +108,9 @@ EXPORT int socket(int domain, int type, int protocol)
 	}
 	err = errno;
 	fd = real_socket(domain, type, protocol);
-	if (fd >= 0)
+	if (fd >= 0) {
 		report('F', domain, type, fd, err);
+		errno = saved; /* as the call alone would leave it: our failed attempt is private */
+	}
 	return fd;
 }

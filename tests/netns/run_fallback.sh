@@ -55,6 +55,18 @@ ip netns exec "$CLI" "$MPSTEER" -j run --summary -- python3 "$PYC" "$SRV4" 5000 
 	"$TMP/out-json" >/dev/null 2>"$TMP/json.err"
 check "-j summary" '{"converted":0,"fallback":1,"untouched":0}' "$(jq -c . "$TMP/json.err")"
 
+# A socket() that succeeds leaves errno as the program had it: the failed MPTCP attempt does
+# not show through (some programs clear errno and look at it after a call).
+for mode in seccomp preload; do
+	check "$mode: errno after a successful socket()" "True 0" \
+		"$(ip netns exec "$CLI" "$MPSTEER" run --mode "$mode" -- python3 -c '
+import ctypes, socket
+libc = ctypes.CDLL(None, use_errno=True)
+ctypes.set_errno(0)
+fd = libc.socket(socket.AF_INET, socket.SOCK_STREAM, 0)
+print(fd >= 0, ctypes.get_errno())')"
+done
+
 check "server saw no MP_CAPABLE SYN" 0 $(($(mptcp_counter "$SRV" MPCapableSYNRX) - syn0))
 
 # A server under `mpsteer run` in a namespace without MPTCP still listens and serves.
