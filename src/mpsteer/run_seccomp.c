@@ -250,6 +250,12 @@ static int convert(struct seccomp_state *st, int domain, int type)
 	fd = ioctl(st->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
 	if (fd < 0)
 		fd = errno == ENOENT ? -ESRCH : -errno;
+	/* Here, not in the caller: socket() itself answers EINVAL to a program's bad flags. */
+	if (fd == -EINVAL && !st->warned_addfd) {
+		cli_warn("run: this kernel cannot hand over sockets (SECCOMP_ADDFD_FLAG_SEND needs "
+			 "Linux 5.14): programs keep plain TCP; try --mode preload");
+		st->warned_addfd = true;
+	}
 	close(sfd);
 	return fd;
 }
@@ -290,11 +296,6 @@ static void handle_one(struct run_sup *s, struct seccomp_state *st)
 	}
 	if (fd == -ESRCH)
 		return; /* the caller went away while we worked */
-	if (fd == -EINVAL && !st->warned_addfd) {
-		cli_warn("run: this kernel cannot hand over sockets (SECCOMP_ADDFD_FLAG_SEND needs "
-			 "Linux 5.14): programs keep plain TCP; try --mode preload");
-		st->warned_addfd = true;
-	}
 	s->stats.fallback++;
 	if (s->opts->verbose)
 		log_socket(st->req, -1, -fd);

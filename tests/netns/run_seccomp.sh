@@ -104,6 +104,17 @@ check "SIGTERM forwarded, status 128+15" 143 "$rc"
 check "soft RLIMIT_NOFILE passed through" 256 \
 	"$(ulimit -Sn 256 && run_cli sh -c 'ulimit -Sn' 2>/dev/null)"
 
+# A program's invalid socket() flags get the kernel's own EINVAL, and no false warning that
+# the kernel cannot hand sockets over.
+run_cli python3 -c '
+import socket
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_STREAM | 0x100)
+except OSError as e:
+    print("errno", e.errno)' >"$TMP/badflags.txt" 2>"$TMP/badflags.err"
+check "invalid flags: the kernel's EINVAL" "errno 22" "$(cat "$TMP/badflags.txt")"
+check "invalid flags: no ADDFD warning" 0 "$(grep -c 'cannot hand over' "$TMP/badflags.err" || true)"
+
 # Exit statuses.
 rc=0; run_cli "$TPS" exit 3 2>/dev/null || rc=$?
 check "exit status passed through" 3 "$rc"
