@@ -52,13 +52,14 @@ int mps_ctl_connect(int *fd)
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;
+	/* Before connect(), which waits under SO_SNDTIMEO while a hung daemon's backlog is full. */
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(s, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		err = -errno;
 		close(s);
 		return err;
 	}
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	*fd = s;
 	return 0;
 }

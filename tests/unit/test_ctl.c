@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -163,6 +164,42 @@ static void test_path_and_connect(void **state)
 	rmdir(dir);
 }
 
+/*
+ * A daemon that hangs with its listen backlog full: connect() must give up (SO_SNDTIMEO),
+ * not block the CLI for ever. alarm() turns a hang into a failure.
+ */
+static void test_connect_hung_daemon(void **state)
+{
+	char dir[] = "/tmp/mpsteer-test-ctl.XXXXXX";
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int l, fill[8], n = 0, fd = -1;
+
+	assert_non_null(mkdtemp(dir));
+	setenv("MPSTEER_RUNDIR", dir, 1);
+	assert_int_equal(mps_ctl_path(sun.sun_path, sizeof(sun.sun_path)), 0);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(l, 0), 0);
+	/* Fill the backlog: nobody accepts. */
+	for (n = 0; n < 8; n++) {
+		fill[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (connect(fill[n], (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+			assert_int_equal(errno, EAGAIN);
+			break;
+		}
+	}
+	assert_true(n < 8);
+	alarm(25); /* under meson's 30 s; the client gives up after 10 */
+	assert_int_equal(mps_ctl_connect(&fd), -EAGAIN);
+	alarm(0);
+	for (int i = 0; i <= n; i++)
+		close(fill[i]);
+	close(l);
+	unlink(sun.sun_path);
+	unsetenv("MPSTEER_RUNDIR");
+	rmdir(dir);
+}
+
 static void test_replies(void **state)
 {
 	json_t *e = mps_ctl_error_new("bad"), *ok = mps_ctl_ok_new();
@@ -183,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_call_roundtrip),
 		cmocka_unit_test(test_recv_errors),
 		cmocka_unit_test(test_path_and_connect),
+		cmocka_unit_test(test_connect_hung_daemon),
 		cmocka_unit_test(test_replies),
 	};
 
