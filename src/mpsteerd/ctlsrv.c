@@ -437,16 +437,20 @@ static void on_accept(int fd, uint32_t events, void *data)
 		client_free(cl);
 }
 
-/* Another daemon of this namespace answers on the socket: refuse to start. */
+/*
+ * Another daemon of this namespace answers on the socket: refuse to start. Non-blocking: a
+ * daemon that is hung with its backlog full (EAGAIN) still owns the socket, and must neither
+ * block our start nor lose its socket to us.
+ */
 static bool socket_alive(const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), ok;
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0), ok;
 
 	if (s < 0)
 		return false;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	ok = connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0;
+	ok = connect(s, (struct sockaddr *)&sun, sizeof(sun)) == 0 || errno == EAGAIN;
 	close(s);
 	return ok;
 }

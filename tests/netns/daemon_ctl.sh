@@ -92,6 +92,37 @@ set -e
 check "a second daemon in the same namespace refuses" 69 "$rc"
 check "it says so" 1 "$(grep -c 'another mpsteerd answers' <<<"$out")"
 check "the first one still answers" "$APID" "$(dstat "$A" pid)"
+# A daemon that hangs with its backlog full still owns its socket: a new one
+# neither blocks nor takes the socket over. (Stand-in: a silent listener.)
+C=$(ns_new mpsd-c)
+bg "$C" /usr/bin/python3 - "$MPSTEER_RUNDIR" "$TMP/hung.ready" <<'PY'
+import os, socket, sys, time
+p = "%s/mpsteerd-%d.sock" % (sys.argv[1], os.stat("/proc/self/ns/net").st_ino)
+l = socket.socket(socket.AF_UNIX)
+l.bind(p)
+l.listen(0)
+fill = []
+while True:
+    s = socket.socket(socket.AF_UNIX)
+    s.setblocking(False)
+    try:
+        s.connect(p)
+    except BlockingIOError:
+        break
+    fill.append(s)
+open(sys.argv[2], "w").close()
+time.sleep(300)
+PY
+HUNG=$BG_PID
+wait_for 10 "silent listener with a full backlog" test -e "$TMP/hung.ready"
+set +e
+out=$(ip netns exec "$C" timeout -s KILL 60 "$MPSTEERD" -c "$TMP/a.good" 2>&1)
+rc=$?
+set -e
+check "a hung daemon's socket: the new one refuses (69) instead of hanging" 69 "$rc"
+check "it says why" 1 "$(grep -c 'another mpsteerd answers' <<<"$out")"
+check "the hung daemon keeps its socket" 1 "$(ip netns exec "$C" ss -xlH | grep -c mpsteerd-)"
+kill "$HUNG"
 printf '[daemon]\nlog_level = info\n' >"$TMP/b.conf"
 daemon_start "$B" "$TMP/b.conf"
 check "a daemon in another namespace is another daemon" 1 \
