@@ -32,7 +32,7 @@ struct client {
 	char *wbuf;
 	size_t wlen, woff;
 	bool closing; /* close once the reply is out */
-	bool privileged; /* root or the control group when it connected */
+	bool cred_ok; /* SO_PEERCRED worked: else never privileged */
 };
 
 static int lfd = -1;
@@ -73,17 +73,20 @@ static bool peer_in_group(int fd, gid_t gid)
 }
 
 /*
- * Decided once, at accept, from the credentials the kernel saved when the client connected.
- * Reading /proc/PID/status per request instead would judge whichever process holds that pid
- * by then (the client may have passed the fd on and exited), or groups gained since.
+ * From the credentials the kernel saved when the client connected, against the current
+ * config (a reload may drop the group). Reading /proc/PID/status instead would judge whichever
+ * process holds that pid by then (the client may have passed the fd on and exited), or groups
+ * gained since.
  */
-static bool peer_privileged(int fd, const struct ucred *cred)
+static bool privileged(const struct client *cl)
 {
-	if (cred->uid == 0)
+	if (!cl->cred_ok)
+		return false;
+	if (cl->cred.uid == 0)
 		return true;
 	if (!cfg.has_group)
 		return false;
-	return cred->gid == cfg.gid || peer_in_group(fd, cfg.gid);
+	return cl->cred.gid == cfg.gid || peer_in_group(cl->fd, cfg.gid);
 }
 
 /* ---- requests ---- */
@@ -263,7 +266,7 @@ static json_t *dispatch(struct client *cl, const char *line, size_t len)
 			break;
 	if (i == sizeof(requests) / sizeof(requests[0])) {
 		snprintf(err, sizeof(err), "unknown command '%.64s'", cmd);
-	} else if (requests[i].changes && !cl->privileged) {
+	} else if (requests[i].changes && !privileged(cl)) {
 		snprintf(err, sizeof(err), "permission denied: '%s' needs root%s", cmd,
 			 cfg.has_group ? " or the control group" : "");
 		log_info("control: uid %u denied '%s'", (unsigned)cl->cred.uid, cmd);
@@ -390,10 +393,10 @@ static int free_slot(const struct client *cl)
 	for (int i = 0; i < MPSD_MAX_CLIENTS; i++) {
 		if (!clients[i] && slot < 0)
 			slot = i;
-		else if (clients[i] && !clients[i]->privileged)
+		else if (clients[i] && !privileged(clients[i]))
 			unpriv++;
 	}
-	if (!cl->privileged && unpriv >= MPSD_MAX_CLIENTS - CTL_RESERVED_PRIVILEGED)
+	if (!privileged(cl) && unpriv >= MPSD_MAX_CLIENTS - CTL_RESERVED_PRIVILEGED)
 		return -1;
 	return slot;
 }
@@ -419,11 +422,9 @@ static void on_accept(int fd, uint32_t events, void *data)
 	cl = calloc(1, sizeof(*cl));
 	if (!cl)
 		return turn_away(s);
+	cl->fd = s;
 	len = sizeof(cl->cred);
-	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cl->cred, &len) < 0)
-		cl->cred.uid = (uid_t)-1; /* unknown: never privileged */
-	else
-		cl->privileged = peer_privileged(s, &cl->cred);
+	cl->cred_ok = getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cl->cred, &len) == 0;
 	slot = free_slot(cl);
 	if (slot >= 0)
 		cl->rbuf = malloc(MPS_CTL_MAX_REQUEST);
@@ -431,7 +432,6 @@ static void on_accept(int fd, uint32_t events, void *data)
 		free(cl);
 		return turn_away(s);
 	}
-	cl->fd = s;
 	clients[slot] = cl;
 	if (loop_add(s, EPOLLIN, client_io, cl))
 		client_free(cl);

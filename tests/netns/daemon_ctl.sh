@@ -166,6 +166,35 @@ PY
 )
 check "a group gained after connect() does not count" "false permission denied" \
 	"$(ok "$r") $(err "$r" | cut -d: -f1)"
+# ...and against the current config: a reload that drops control_group also
+# takes the right from a member's connection that is already open.
+cat >"$TMP/grp.py" <<'PY'
+import os, socket, sys
+p = "%s/mpsteerd-%d.sock" % (sys.argv[1], os.stat("/proc/self/ns/net").st_ino)
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(p)
+f = s.makefile("rb")
+for _ in range(2):
+    s.sendall(b'{"v":1,"cmd":"override-clear","token":1}\n')
+    print(f.readline().decode().strip(), flush=True)
+    sys.stdin.readline()
+PY
+coproc GRP { ip netns exec "$A" setpriv --reuid=65534 --regid=65534 --groups=100 \
+	/usr/bin/python3 "$TMP/grp.py" "$MPSTEER_RUNDIR"; }
+read -r r <&"${GRP[0]}"
+check "a member's open connection passes the check" \
+	"token 0x00000001 is not managed by this daemon" "$(err "$r")"
+printf '[client]\npolicy = per-interface\n' >"$TMP/a.conf"
+check "reload without control_group" true "$(ok "$(req "$A" root '{"v":1,"cmd":"reload"}')")"
+echo go >&"${GRP[1]}"
+read -r r <&"${GRP[0]}"
+check "the same connection after the reload: denied" "false permission denied" \
+	"$(ok "$r") $(err "$r" | cut -d: -f1)"
+echo go >&"${GRP[1]}"
+wait "$GRP_PID" || true
+cp "$TMP/a.good" "$TMP/a.conf"
+check "reload with control_group again" true "$(ok "$(req "$A" root '{"v":1,"cmd":"reload"}')")"
 r=$(req "$A" root '{"v":1,"cmd":"override-clear","token":"0x2"}')
 check "root passes the check (then: unknown token)" \
 	"token 0x00000002 is not managed by this daemon" "$(err "$r")"
