@@ -113,7 +113,8 @@ try:
 except OSError as e:
     print("errno", e.errno)' >"$TMP/badflags.txt" 2>"$TMP/badflags.err"
 check "invalid flags: the kernel's EINVAL" "errno 22" "$(cat "$TMP/badflags.txt")"
-check "invalid flags: no ADDFD warning" 0 "$(grep -c 'cannot hand over' "$TMP/badflags.err" || true)"
+check "invalid flags: no ADDFD warning" 0 \
+	"$(grep -c 'cannot hand over' "$TMP/badflags.err" || true)"
 
 # Exit statuses.
 rc=0; run_cli "$TPS" exit 3 2>/dev/null || rc=$?
