@@ -4,13 +4,17 @@
 # oversized and unknown requests get errors and the daemon keeps working;
 # one daemon per namespace; `mpsteerd -n` validates; SIGHUP reloads (and a bad
 # config on reload is refused, keeping the old one); path_manager = check
-# refuses to start when the namespace is not on the userspace PM.
+# refuses to start when the namespace is not on the userspace PM. Privilege is
+# the peer's at connect() against the current config; unprivileged clients
+# cannot take the last slots; a hung daemon's socket is neither waited on nor
+# taken over.
 #
 #   ns A (mpsteerd, control_group = users)      ns B (mpsteerd)
 #   +---------------------------------+          +-----------------+
 #   | lo only: no MPTCP traffic needed |          | lo only          |
 #   +---------------------------------+          +-----------------+
 #   clients: root, nobody, nobody+users
+#   ns C: a silent listener on the socket path, backlog full (a hung daemon)
 set -eu
 . "$(dirname "$0")/daemon_lib.sh"
 netns_init
