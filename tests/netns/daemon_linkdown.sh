@@ -23,10 +23,7 @@ netns_init
 command -v jq >/dev/null || skip "jq is not installed"
 command -v ncat >/dev/null || skip "ncat is not installed"
 daemon_topo 2
-for i in 1 2; do
-	ip netns exec "$CLI" tc qdisc add dev c$i root tbf rate 100mbit burst 64kb latency 50ms ||
-		skip "tc tbf is not available"
-done
+upload_setup
 
 cat >"$TMP/client.conf" <<EOF2
 [interfaces]
@@ -40,8 +37,6 @@ cat >"$TMP/server.conf" <<'EOF2'
 [interfaces]
 allow = s*
 EOF2
-head -c 100000000 /dev/urandom >"$TMP/data"
-want=$(sha256sum "$TMP/data" | cut -d' ' -f1)
 
 daemon_start "$SRV" "$TMP/server.conf"
 daemon_start "$CLI" "$TMP/client.conf"
