@@ -120,16 +120,37 @@ static int reap(struct run_sup *s)
 }
 
 /*
+ * Once CMD is gone we wait for the descendants it left (reparented to us, the subreaper): a
+ * signal meant to end the run goes to them. They are our children and we have not reaped them,
+ * so their pids cannot have been reused.
+ */
+static void signal_orphans(int sig)
+{
+	char path[64];
+	FILE *f;
+	int pid;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", (int)getpid());
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (fscanf(f, "%d", &pid) == 1)
+		kill(pid, sig);
+	fclose(f);
+}
+
+/*
  * A signal typed at the terminal already reached CMD (same process group): forwarding it would
  * deliver it twice. Only signals sent to us by a process (kill, a service manager) are passed on.
  */
 static void on_signal(struct run_sup *s, const struct signalfd_siginfo *si)
 {
-	if (si->ssi_signo == SIGCHLD || s->cmd_done)
+	if (si->ssi_signo == SIGCHLD || si->ssi_code == SI_KERNEL)
 		return;
-	if (si->ssi_code == SI_KERNEL)
-		return;
-	kill(s->cmd, (int)si->ssi_signo);
+	if (s->cmd_done)
+		signal_orphans((int)si->ssi_signo);
+	else
+		kill(s->cmd, (int)si->ssi_signo);
 }
 
 static int read_signals(struct run_sup *s, int sfd)

@@ -99,6 +99,22 @@ rc=0
 wait "$hold_pid" || rc=$?
 check "SIGTERM forwarded, status 128+15" 143 "$rc"
 
+# CMD exited (status 3) but left a background child: a SIGTERM to mpsteer reaches that orphan,
+# and mpsteer ends with CMD's status instead of ignoring the signal while it waits.
+"$MPSTEER" run -- sh -c 'sleep 300 & echo $! >"$1"; exit 3' sh "$TMP/orphan.pid" &
+sup=$!
+wait_for 5 "the orphan is running" test -s "$TMP/orphan.pid"
+orphan=$(cat "$TMP/orphan.pid")
+ppid_of() { ps -o ppid= -p "$1" | tr -d ' '; }
+wait_eq 5 "the orphan is the supervisor's child" "$sup" ppid_of "$orphan"
+kill -TERM "$sup"
+ended() { local st; st=$(ps -o stat= -p "$1"); [ -z "$st" ] || [[ $st == Z* ]]; }
+wait_for 10 "mpsteer ends on SIGTERM after CMD exited" ended "$sup"
+rc=0
+wait "$sup" || rc=$?
+check "SIGTERM after CMD exited ends its orphans; status is CMD's" 3 "$rc"
+check_true "the orphan is gone" bash -c "! kill -0 $orphan 2>/dev/null"
+
 # CMD keeps the soft fd limit it was given: the supervisor raises only its own (a raised one
 # breaks programs that select() or close every fd up to the limit).
 check "soft RLIMIT_NOFILE passed through" 256 \
