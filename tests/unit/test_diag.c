@@ -26,6 +26,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/sock_diag.h>
 
+#include "golden.h"
 #include "mpsteer/diag.h"
 #include "mpsteer/rtnl.h"
 
@@ -33,32 +34,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* Reads a golden file: '#' lines are comments, the rest is hex. Returns its length. */
-static size_t load_hex(const char *name, unsigned char *out, size_t cap)
-{
-	const char *dir = getenv("TESTDATA");
-	char path[512], line[1024];
-	size_t n = 0, i;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/golden/%s.hex", dir ? dir : ".", name);
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open %s (is TESTDATA set?)", path);
-	while (fgets(line, sizeof(line), f)) {
-		if (line[0] == '#')
-			continue;
-		for (i = 0; line[i] && line[i + 1] && line[i] != '\n'; i += 2) {
-			unsigned v;
-
-			assert_int_equal(sscanf(&line[i], "%2x", &v), 1);
-			assert_true(n < cap);
-			out[n++] = (unsigned char)v;
-		}
-	}
-	fclose(f);
-	return n;
-}
 
 /*
  * Each golden message in a heap block of exactly its size, so that valgrind
@@ -67,7 +42,7 @@ static size_t load_hex(const char *name, unsigned char *out, size_t cap)
 static struct nlmsghdr *load_msg(const char *name, size_t *len)
 {
 	unsigned char buf[MSG_MAX];
-	size_t n = load_hex(name, buf, sizeof(buf));
+	size_t n = golden_load_hex(name, buf, sizeof(buf));
 	struct nlmsghdr *nlh = malloc(n);
 
 	assert_non_null(nlh);
@@ -80,15 +55,6 @@ static struct nlmsghdr *load_msg(const char *name, size_t *len)
 	return nlh;
 }
 
-static void assert_ip(const struct mps_addr *a, const char *ip, uint16_t port)
-{
-	struct mps_addr want;
-
-	assert_int_equal(mps_addr_parse(ip, false, &want), 0);
-	assert_int_equal(a->family, want.family);
-	assert_true(mps_addr_same_ip(a, &want));
-	assert_int_equal(a->port, port);
-}
 
 static void parse_conn(const char *name, struct mps_conn *c)
 {
@@ -123,8 +89,8 @@ static void test_conn_v4(void **state)
 
 	parse_conn("diag_conn_v4", &c);
 	assert_int_equal(c.token, 0x206053d9);
-	assert_ip(&c.local, "10.0.1.1", 59500);
-	assert_ip(&c.remote, "10.0.1.2", 5000);
+	golden_assert_ip(&c.local, "10.0.1.1", 59500);
+	golden_assert_ip(&c.remote, "10.0.1.2", 5000);
 	assert_int_equal(c.state, 1); /* ESTABLISHED */
 	assert_int_equal(c.inode, 993893);
 	assert_int_equal(c.cookie, 0x1078);
@@ -150,8 +116,8 @@ static void test_conn_mapped(void **state)
 	/* An AF_INET6 socket talking to a v4 peer: ::ffff:a.b.c.d shows as a.b.c.d. */
 	parse_conn("diag_conn_mapped", &c);
 	assert_int_equal(c.token, 0x38cab130);
-	assert_ip(&c.local, "10.0.1.1", 51650);
-	assert_ip(&c.remote, "10.0.1.2", 5001);
+	golden_assert_ip(&c.local, "10.0.1.1", 51650);
+	golden_assert_ip(&c.remote, "10.0.1.2", 5001);
 	assert_int_equal(c.inode, 993151);
 	assert_int_equal(c.cookie, 0x1079);
 	assert_int_equal(c.subflows_reported, 1);
@@ -168,8 +134,8 @@ static void test_conn_v6(void **state)
 
 	parse_conn("diag_conn_v6", &c);
 	assert_int_equal(c.token, 0xf4a5bf87);
-	assert_ip(&c.local, "fd00:1::1", 42238);
-	assert_ip(&c.remote, "fd00:1::2", 5001);
+	golden_assert_ip(&c.local, "fd00:1::1", 42238);
+	golden_assert_ip(&c.remote, "fd00:1::2", 5001);
 	assert_int_equal(c.state, 1);
 	assert_int_equal(c.inode, 993889);
 	assert_int_equal(c.cookie, 0x107a);
@@ -192,7 +158,7 @@ static void test_conn_fallback(void **state)
 	assert_int_equal(c.info_flags, MPS_INFO_FALLBACK);
 	assert_int_equal(c.subflows_reported, 0);
 	assert_int_equal(c.local_addr_used, 0);
-	assert_ip(&c.remote, "10.0.1.2", 5002);
+	golden_assert_ip(&c.remote, "10.0.1.2", 5002);
 	assert_int_equal(c.bytes_sent, 3);
 	assert_int_equal(c.bytes_acked, 4); /* the SYN counts at the TCP level */
 	assert_int_equal(c.last_data_sent_ms, 22452);
@@ -205,8 +171,8 @@ static void test_conn_listen(void **state)
 	parse_conn("diag_conn_listen", &c);
 	assert_int_equal(c.state, 10); /* LISTEN */
 	assert_int_equal(c.token, 0);
-	assert_ip(&c.local, "0.0.0.0", 5000);
-	assert_ip(&c.remote, "0.0.0.0", 0);
+	golden_assert_ip(&c.local, "0.0.0.0", 5000);
+	golden_assert_ip(&c.remote, "0.0.0.0", 0);
 	assert_int_equal(c.inode, 993816);
 	assert_int_equal(c.bytes_sent, 0);
 }
@@ -218,8 +184,8 @@ static void test_subflow_mcap(void **state)
 	struct mps_subflow s;
 
 	parse_subflow("diag_sf_mcap", &s);
-	assert_ip(&s.local, "10.0.1.1", 59500);
-	assert_ip(&s.remote, "10.0.1.2", 5000);
+	golden_assert_ip(&s.local, "10.0.1.1", 59500);
+	golden_assert_ip(&s.remote, "10.0.1.2", 5000);
 	assert_int_equal(s.ifindex, 0); /* not bound */
 	assert_string_equal(s.ifname, "");
 	assert_int_equal(s.state, 1);
@@ -248,8 +214,8 @@ static void test_subflow_join_backup_local(void **state)
 
 	/* Client side of the joined subflow whose endpoint was flagged backup. */
 	parse_subflow("diag_sf_join_bkup_loc", &s);
-	assert_ip(&s.local, "10.0.2.1", 56015);
-	assert_ip(&s.remote, "10.0.1.2", 5000);
+	golden_assert_ip(&s.local, "10.0.2.1", 56015);
+	golden_assert_ip(&s.remote, "10.0.1.2", 5000);
 	assert_int_equal(s.ifindex, 3); /* bound to veth2 by the endpoint */
 	assert_int_equal(s.loc_id, 1);
 	assert_int_equal(s.rem_id, 0);
@@ -273,8 +239,8 @@ static void test_subflow_join_backup_peer(void **state)
 
 	/* The same subflow from the server: the peer asked. */
 	parse_subflow("diag_sf_join_bkup_rem", &s);
-	assert_ip(&s.local, "10.0.1.2", 5000);
-	assert_ip(&s.remote, "10.0.2.1", 56015);
+	golden_assert_ip(&s.local, "10.0.1.2", 5000);
+	golden_assert_ip(&s.remote, "10.0.2.1", 56015);
 	assert_int_equal(s.ifindex, 0);
 	assert_int_equal(s.loc_id, 0);
 	assert_int_equal(s.rem_id, 1);
@@ -297,8 +263,8 @@ static void test_subflow_mapped(void **state)
 	struct mps_subflow s;
 
 	parse_subflow("diag_sf_mapped", &s);
-	assert_ip(&s.local, "10.0.1.1", 51650);
-	assert_ip(&s.remote, "10.0.1.2", 5001);
+	golden_assert_ip(&s.local, "10.0.1.1", 51650);
+	golden_assert_ip(&s.remote, "10.0.1.2", 5001);
 	assert_int_equal(s.token_loc, 0x38cab130);
 	assert_int_equal(s.flags, MPS_SF_MCAP_REM | MPS_SF_MCAP_LOC | MPS_SF_FULLY_ESTABLISHED |
 				  MPS_SF_CONNECTED);
@@ -313,8 +279,8 @@ static void test_subflow_v6_join(void **state)
 	struct mps_subflow s;
 
 	parse_subflow("diag_sf_v6_join", &s);
-	assert_ip(&s.local, "fd00:2::1", 35889);
-	assert_ip(&s.remote, "fd00:1::2", 5001);
+	golden_assert_ip(&s.local, "fd00:2::1", 35889);
+	golden_assert_ip(&s.remote, "fd00:1::2", 5001);
 	assert_int_equal(s.ifindex, 3);
 	assert_int_equal(s.loc_id, 2);
 	assert_int_equal(s.rem_id, 0);
@@ -437,7 +403,7 @@ static size_t mptcp_nest(const unsigned char *buf, size_t n)
 static void test_bad_lengths(void **state)
 {
 	unsigned char buf[MSG_MAX];
-	size_t n = load_hex("diag_sf_join_bkup_loc", buf, sizeof(buf));
+	size_t n = golden_load_hex("diag_sf_join_bkup_loc", buf, sizeof(buf));
 	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
 	size_t nest = mptcp_nest(buf, n), a;
 	struct nlattr *attr;
@@ -452,7 +418,7 @@ static void test_bad_lengths(void **state)
 	assert_int_equal(mps_diag_parse_subflow(nlh, &s), -EINVAL);
 
 	/* FLAGS (u32) as a u16 inside the mptcp nest: a length the policy rejects. */
-	n = load_hex("diag_sf_join_bkup_loc", buf, sizeof(buf));
+	n = golden_load_hex("diag_sf_join_bkup_loc", buf, sizeof(buf));
 	a = find_attr(buf, nest + 4, nest + ((struct nlattr *)(buf + nest))->nla_len, 8);
 	assert_true(a);
 	((struct nlattr *)(buf + a))->nla_len = 6;
@@ -460,7 +426,7 @@ static void test_bad_lengths(void **state)
 	assert_int_equal(s.token_loc, 0); /* nothing half-filled */
 
 	/* Wrong message type, wrong family. */
-	n = load_hex("diag_sf_join_bkup_loc", buf, sizeof(buf));
+	n = golden_load_hex("diag_sf_join_bkup_loc", buf, sizeof(buf));
 	nlh->nlmsg_type = NLMSG_ERROR;
 	assert_int_equal(mps_diag_parse_subflow(nlh, &s), -EINVAL);
 	nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -474,7 +440,7 @@ static void test_bad_lengths(void **state)
 static void test_unknown_attrs_skipped(void **state)
 {
 	unsigned char buf[MSG_MAX];
-	size_t n = load_hex("diag_sf_join_bkup_loc", buf, sizeof(buf));
+	size_t n = golden_load_hex("diag_sf_join_bkup_loc", buf, sizeof(buf));
 	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
 	struct mps_subflow want, got;
 	struct nlattr *a;
@@ -490,7 +456,7 @@ static void test_unknown_attrs_skipped(void **state)
 	assert_memory_equal(&want, &got, sizeof(want));
 
 	/* Inside the mptcp nest: retype ID_LOC as an unknown attribute: loc_id reads 0. */
-	n = load_hex("diag_sf_join_bkup_loc", buf, sizeof(buf));
+	n = golden_load_hex("diag_sf_join_bkup_loc", buf, sizeof(buf));
 	{
 		size_t nest = mptcp_nest(buf, n);
 		size_t end = nest + ((struct nlattr *)(buf + nest))->nla_len;
@@ -509,7 +475,7 @@ static void test_unknown_attrs_skipped(void **state)
 static void test_other_ulp(void **state)
 {
 	unsigned char buf[MSG_MAX];
-	size_t n = load_hex("diag_sf_mcap", buf, sizeof(buf));
+	size_t n = golden_load_hex("diag_sf_mcap", buf, sizeof(buf));
 	size_t ulp = find_attr(buf, ATTRS_OFF, n, 19);
 	size_t name = find_attr(buf, ulp + 4, n, 1 /* INET_ULP_INFO_NAME */);
 	struct mps_subflow s;
@@ -525,7 +491,7 @@ static void test_other_ulp(void **state)
 static void test_short_info(void **state)
 {
 	unsigned char buf[MSG_MAX];
-	size_t n = load_hex("diag_conn_v4", buf, sizeof(buf));
+	size_t n = golden_load_hex("diag_conn_v4", buf, sizeof(buf));
 	size_t info = find_attr(buf, ATTRS_OFF, n, 2 /* INET_DIAG_INFO */);
 	struct nlattr *a = (struct nlattr *)(buf + info);
 	struct mps_conn c;

@@ -21,6 +21,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
+#include "golden.h"
 #include "mpsteer/pm.h"
 #include "pm_msg.h"
 #include "uapi_mptcp.h"
@@ -33,33 +34,10 @@ static unsigned char msgbuf[MPS_PM_MSG_BUFSZ] __attribute__((aligned(4)));
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static size_t load_hex(const char *name, unsigned char *out, size_t cap)
-{
-	const char *dir = getenv("TESTDATA");
-	char path[512], hex[2 * MPS_PM_MSG_BUFSZ + 2];
-	size_t n = 0, i;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/golden/%s.hex", dir ? dir : ".", name);
-	f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open %s (is TESTDATA set?)", path);
-	if (!fgets(hex, sizeof(hex), f))
-		hex[0] = '\0';
-	fclose(f);
-	for (i = 0; hex[i] && hex[i + 1] && hex[i] != '\n'; i += 2) {
-		unsigned v;
-
-		assert_int_equal(sscanf(&hex[i], "%2x", &v), 1);
-		assert_true(n < cap);
-		out[n++] = (unsigned char)v;
-	}
-	return n;
-}
 
 static void parse_golden(const char *name, struct mps_event *ev)
 {
-	size_t n = load_hex(name, msgbuf, sizeof(msgbuf));
+	size_t n = golden_load_hex(name, msgbuf, sizeof(msgbuf));
 	const struct nlmsghdr *nlh = (const void *)msgbuf;
 
 	assert_true(n >= NLMSG_HDRLEN);
@@ -68,15 +46,6 @@ static void parse_golden(const char *name, struct mps_event *ev)
 	assert_int_equal(mps_pm_event_parse(nlh, ev), 0);
 }
 
-static void assert_ip(const struct mps_addr *a, const char *ip, uint16_t port)
-{
-	struct mps_addr want;
-
-	assert_int_equal(mps_addr_parse(ip, false, &want), 0);
-	assert_int_equal(a->family, want.family);
-	assert_true(mps_addr_same_ip(a, &want));
-	assert_int_equal(a->port, port);
-}
 
 /* The attributes every subflow/connection event carries on this kernel. */
 static const unsigned base_has = MPS_EVH_TOKEN | MPS_EVH_FAMILY | MPS_EVH_LOC_ID |
@@ -186,13 +155,13 @@ static void test_ev4_listener(void **state)
 	assert_int_equal(ev.type, MPS_EV_LISTENER_CREATED);
 	assert_int_equal(ev.has, MPS_EVH_FAMILY | MPS_EVH_SADDR | MPS_EVH_SPORT);
 	assert_int_equal(ev.family, AF_INET);
-	assert_ip(&ev.saddr, "0.0.0.0", SRV_PORT);
+	golden_assert_ip(&ev.saddr, "0.0.0.0", SRV_PORT);
 	assert_int_equal(ev.token, 0);
 
 	parse_golden("ev4_listener_closed", &ev);
 	assert_int_equal(ev.type, MPS_EV_LISTENER_CLOSED);
 	assert_int_equal(ev.has, MPS_EVH_FAMILY | MPS_EVH_SADDR | MPS_EVH_SPORT);
-	assert_ip(&ev.saddr, "0.0.0.0", SRV_PORT);
+	golden_assert_ip(&ev.saddr, "0.0.0.0", SRV_PORT);
 }
 
 /* The server side carries both the 6.18 FLAGS bit and the old SERVER_SIDE u8. */
@@ -207,24 +176,24 @@ static void test_ev4_created(void **state)
 	assert_int_equal(ev.family, AF_INET);
 	assert_int_equal(ev.loc_id, 0);
 	assert_int_equal(ev.rem_id, 0);
-	assert_ip(&ev.saddr, "10.0.1.2", SRV_PORT);
-	assert_ip(&ev.daddr, "10.0.1.1", CLI_PORT);
+	golden_assert_ip(&ev.saddr, "10.0.1.2", SRV_PORT);
+	golden_assert_ip(&ev.daddr, "10.0.1.1", CLI_PORT);
 	assert_int_equal(ev.flags, MPS_EV_FLAG_SERVER_SIDE);
 
 	parse_golden("ev4_established_server", &ev);
 	assert_int_equal(ev.type, MPS_EV_ESTABLISHED);
 	assert_int_equal(ev.token, 0x38d97e17);
 	assert_int_equal(ev.flags, MPS_EV_FLAG_SERVER_SIDE);
-	assert_ip(&ev.saddr, "10.0.1.2", SRV_PORT);
-	assert_ip(&ev.daddr, "10.0.1.1", CLI_PORT);
+	golden_assert_ip(&ev.saddr, "10.0.1.2", SRV_PORT);
+	golden_assert_ip(&ev.daddr, "10.0.1.1", CLI_PORT);
 
 	parse_golden("ev4_created_client", &ev);
 	assert_int_equal(ev.type, MPS_EV_CREATED);
 	assert_int_equal(ev.has, base_has);
 	assert_int_equal(ev.token, 0xc1aeba7a);
 	assert_int_equal(ev.flags, 0);
-	assert_ip(&ev.saddr, "10.0.1.1", CLI_PORT);
-	assert_ip(&ev.daddr, "10.0.1.2", SRV_PORT);
+	golden_assert_ip(&ev.saddr, "10.0.1.1", CLI_PORT);
+	golden_assert_ip(&ev.daddr, "10.0.1.2", SRV_PORT);
 }
 
 static void test_ev4_subflows(void **state)
@@ -238,8 +207,8 @@ static void test_ev4_subflows(void **state)
 	assert_int_equal(ev.token, 0xc1aeba7a);
 	assert_int_equal(ev.loc_id, 5);
 	assert_int_equal(ev.rem_id, 0);
-	assert_ip(&ev.saddr, "10.0.2.1", 51675);
-	assert_ip(&ev.daddr, "10.0.1.2", SRV_PORT);
+	golden_assert_ip(&ev.saddr, "10.0.2.1", 51675);
+	golden_assert_ip(&ev.daddr, "10.0.1.2", SRV_PORT);
 	assert_int_equal(ev.backup, 0);
 	assert_int_equal(ev.ifindex, 3);
 
@@ -248,8 +217,8 @@ static void test_ev4_subflows(void **state)
 	assert_int_equal(ev.token, 0x38d97e17);
 	assert_int_equal(ev.loc_id, 0);
 	assert_int_equal(ev.rem_id, 5);
-	assert_ip(&ev.saddr, "10.0.1.2", SRV_PORT);
-	assert_ip(&ev.daddr, "10.0.2.1", 51675);
+	golden_assert_ip(&ev.saddr, "10.0.1.2", SRV_PORT);
+	golden_assert_ip(&ev.daddr, "10.0.2.1", 51675);
 
 	/* SET_FLAGS backup on the server: the client sees the peer's request. */
 	parse_golden("ev4_sub_priority", &ev);
@@ -257,8 +226,8 @@ static void test_ev4_subflows(void **state)
 	assert_int_equal(ev.has, base_has | MPS_EVH_BACKUP | MPS_EVH_IF_IDX);
 	assert_int_equal(ev.backup, 1);
 	assert_int_equal(ev.loc_id, 5);
-	assert_ip(&ev.saddr, "10.0.2.1", 51675);
-	assert_ip(&ev.daddr, "10.0.1.2", SRV_PORT);
+	golden_assert_ip(&ev.saddr, "10.0.2.1", 51675);
+	golden_assert_ip(&ev.daddr, "10.0.1.2", SRV_PORT);
 
 	/* REMOVE of id 7 on the server closes the client's subflow to that address. */
 	parse_golden("ev4_sub_closed", &ev);
@@ -266,8 +235,8 @@ static void test_ev4_subflows(void **state)
 	assert_int_equal(ev.has, base_has | MPS_EVH_BACKUP);
 	assert_int_equal(ev.loc_id, 5);
 	assert_int_equal(ev.rem_id, 7);
-	assert_ip(&ev.saddr, "10.0.2.1", 53615);
-	assert_ip(&ev.daddr, "10.0.2.2", SRV_PORT);
+	golden_assert_ip(&ev.saddr, "10.0.2.1", 53615);
+	golden_assert_ip(&ev.daddr, "10.0.2.2", SRV_PORT);
 	assert_int_equal(ev.error, 0);
 
 	/* SUBFLOW_CREATE towards a port nobody listens on: ECONNREFUSED. */
@@ -276,8 +245,8 @@ static void test_ev4_subflows(void **state)
 	assert_int_equal(ev.has, base_has | MPS_EVH_BACKUP | MPS_EVH_ERROR);
 	assert_int_equal(ev.token, 0x9bfc1154);
 	assert_int_equal(ev.loc_id, 4);
-	assert_ip(&ev.saddr, "10.0.2.1", 46397);
-	assert_ip(&ev.daddr, "10.0.2.2", 5555);
+	golden_assert_ip(&ev.saddr, "10.0.2.1", 46397);
+	golden_assert_ip(&ev.daddr, "10.0.2.2", 5555);
 	assert_int_equal(ev.error, ECONNREFUSED);
 }
 
@@ -294,7 +263,7 @@ static void test_ev4_announce_remove(void **state)
 	assert_int_equal(ev.token, 0xc1aeba7a);
 	assert_int_equal(ev.family, AF_INET);
 	assert_int_equal(ev.rem_id, 7);
-	assert_ip(&ev.daddr, "10.0.2.2", SRV_PORT);
+	golden_assert_ip(&ev.daddr, "10.0.2.2", SRV_PORT);
 	assert_int_equal(ev.saddr.family, AF_UNSPEC);
 
 	/* An IPv6 address announced on an IPv4 connection. */
@@ -302,7 +271,7 @@ static void test_ev4_announce_remove(void **state)
 	assert_int_equal(ev.family, AF_INET6);
 	assert_int_equal(ev.token, 0x38d97e17);
 	assert_int_equal(ev.rem_id, 10);
-	assert_ip(&ev.daddr, "2001:db8:1::1", 41041);
+	golden_assert_ip(&ev.daddr, "2001:db8:1::1", 41041);
 
 	parse_golden("ev4_removed", &ev);
 	assert_int_equal(ev.type, MPS_EV_REMOVED);
@@ -326,7 +295,7 @@ static void test_ev6_connection(void **state)
 	assert_int_equal(ev.type, MPS_EV_LISTENER_CREATED);
 	assert_int_equal(ev.has, MPS_EVH_FAMILY | MPS_EVH_SADDR | MPS_EVH_SPORT);
 	assert_int_equal(ev.family, AF_INET6);
-	assert_ip(&ev.saddr, "::", SRV_PORT);
+	golden_assert_ip(&ev.saddr, "::", SRV_PORT);
 
 	parse_golden("ev6_created_server", &ev);
 	assert_int_equal(ev.type, MPS_EV_CREATED);
@@ -334,8 +303,8 @@ static void test_ev6_connection(void **state)
 	assert_int_equal(ev.token, 0x790d4623);
 	assert_int_equal(ev.family, AF_INET6);
 	assert_int_equal(ev.flags, MPS_EV_FLAG_SERVER_SIDE);
-	assert_ip(&ev.saddr, "2001:db8:1::2", SRV_PORT);
-	assert_ip(&ev.daddr, "2001:db8:1::1", CLI_PORT);
+	golden_assert_ip(&ev.saddr, "2001:db8:1::2", SRV_PORT);
+	golden_assert_ip(&ev.daddr, "2001:db8:1::1", CLI_PORT);
 
 	parse_golden("ev6_established_server", &ev);
 	assert_int_equal(ev.type, MPS_EV_ESTABLISHED);
@@ -344,8 +313,8 @@ static void test_ev6_connection(void **state)
 	parse_golden("ev6_created_client", &ev);
 	assert_int_equal(ev.has, base_has);
 	assert_int_equal(ev.token, 0x05c7c259);
-	assert_ip(&ev.saddr, "2001:db8:1::1", CLI_PORT);
-	assert_ip(&ev.daddr, "2001:db8:1::2", SRV_PORT);
+	golden_assert_ip(&ev.saddr, "2001:db8:1::1", CLI_PORT);
+	golden_assert_ip(&ev.daddr, "2001:db8:1::2", SRV_PORT);
 
 	parse_golden("ev6_closed", &ev);
 	assert_int_equal(ev.type, MPS_EV_CLOSED);
@@ -354,7 +323,7 @@ static void test_ev6_connection(void **state)
 
 	parse_golden("ev6_listener_closed", &ev);
 	assert_int_equal(ev.type, MPS_EV_LISTENER_CLOSED);
-	assert_ip(&ev.saddr, "::", SRV_PORT);
+	golden_assert_ip(&ev.saddr, "::", SRV_PORT);
 }
 
 static void test_ev6_subflows(void **state)
@@ -368,8 +337,8 @@ static void test_ev6_subflows(void **state)
 	assert_int_equal(ev.token, 0x05c7c259);
 	assert_int_equal(ev.loc_id, 3);
 	assert_int_equal(ev.rem_id, 7);
-	assert_ip(&ev.saddr, "2001:db8:2::1", 37957);
-	assert_ip(&ev.daddr, "2001:db8:2::2", SRV_PORT);
+	golden_assert_ip(&ev.saddr, "2001:db8:2::1", 37957);
+	golden_assert_ip(&ev.daddr, "2001:db8:2::2", SRV_PORT);
 
 	/* SET_FLAGS backup on the client; the server receives MP_PRIO. */
 	parse_golden("ev6_sub_priority", &ev);
@@ -379,19 +348,19 @@ static void test_ev6_subflows(void **state)
 	assert_int_equal(ev.backup, 1);
 	assert_int_equal(ev.loc_id, 7);
 	assert_int_equal(ev.rem_id, 3);
-	assert_ip(&ev.saddr, "2001:db8:2::2", SRV_PORT);
-	assert_ip(&ev.daddr, "2001:db8:2::1", 37957);
+	golden_assert_ip(&ev.saddr, "2001:db8:2::2", SRV_PORT);
+	golden_assert_ip(&ev.daddr, "2001:db8:2::1", 37957);
 
 	parse_golden("ev6_sub_closed", &ev);
 	assert_int_equal(ev.type, MPS_EV_SUB_CLOSED);
-	assert_ip(&ev.daddr, "2001:db8:2::1", 56479);
+	golden_assert_ip(&ev.daddr, "2001:db8:2::1", 56479);
 	assert_int_equal(ev.backup, 0);
 
 	parse_golden("ev6_announced", &ev);
 	assert_int_equal(ev.type, MPS_EV_ANNOUNCED);
 	assert_int_equal(ev.family, AF_INET6);
 	assert_int_equal(ev.rem_id, 8);
-	assert_ip(&ev.daddr, "2001:db8:2::2", SRV_PORT);
+	golden_assert_ip(&ev.daddr, "2001:db8:2::2", SRV_PORT);
 
 	parse_golden("ev6_removed", &ev);
 	assert_int_equal(ev.type, MPS_EV_REMOVED);
@@ -504,7 +473,7 @@ static void test_ev_truncated(void **state)
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		static unsigned char full[MPS_PM_MSG_BUFSZ] __attribute__((aligned(4)));
-		size_t n = load_hex(names[i], full, sizeof(full));
+		size_t n = golden_load_hex(names[i], full, sizeof(full));
 
 		for (cut = 0; cut < n; cut++) {
 			unsigned char *m = malloc(cut > NLMSG_HDRLEN ? cut : NLMSG_HDRLEN);
@@ -562,7 +531,7 @@ static void check_cmd(const char *name, const struct nlmsghdr *nlh)
 		fclose(f);
 		return;
 	}
-	n = load_hex(name, want, sizeof(want));
+	n = golden_load_hex(name, want, sizeof(want));
 	assert_int_equal(nlh->nlmsg_len, n);
 	assert_memory_equal(nlh, want, n);
 }
