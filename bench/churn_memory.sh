@@ -33,31 +33,15 @@ bench_topo 2
 bench_tools
 bg_ready "$SRV" "$TMP/accept.out" "$BT" accept 8080
 
-cat >"$TMP/mpsteerd.conf" <<'EOF'
-[client]
-policy = per-interface
-[interfaces]
-allow = c*
-EOF
+client_conf
 
 declare -A CURVE SOCK TRACKED
 
 # churn TOOL: starts TOOL, runs the churn, fills CURVE[TOOL] with the samples (kB).
 churn() {
 	local tool=$1 pid done=0 st=ok
-	case $tool in
-	mptcpd)
-		ip netns exec "$CLI" sysctl -qw net.mptcp.path_manager=userspace
-		bg "$CLI" "$MPTCPD" --path-manager=sspi --log=stderr \
-			--notify-flags=existing,skip_loopback 2>"$TMP/mptcpd.log"
-		pid=$BG_PID
-		wait_for 10 "mptcpd subscribed" grep -q 'path manager initialized' "$TMP/mptcpd.log"
-		;;
-	mpsteerd)
-		daemon_up "$CLI" "$TMP/mpsteerd.conf" 2>"$TMP/mpsteerd.log"
-		pid=$DPID
-		;;
-	esac
+	client_pm_up "$tool"
+	pid=$PM_PID
 	CURVE[$tool]="$(rss_kb "$pid")"
 	while [ "$done" -lt "$N" ]; do
 		ip netns exec "$CLI" "$BT" burst $SRV4 8080 "$STEP" "$CONC" >/dev/null

@@ -49,12 +49,7 @@ bench_topo 2
 bench_tools
 bg_ready "$SRV" "$TMP/accept.out" "$BT" accept 8080
 
-cat >"$TMP/mpsteerd.conf" <<'EOF'
-[client]
-policy = per-interface
-[interfaces]
-allow = c*
-EOF
+client_conf
 
 declare -A R
 
@@ -81,19 +76,8 @@ handled() {
 # collects; then PROBE more connections one at a time: does it still hear events?
 run_one() {
 	local tool=$1 pid ev c0 c1 out h
-	case $tool in
-	mptcpd)
-		ip netns exec "$CLI" sysctl -qw net.mptcp.path_manager=userspace
-		bg "$CLI" "$MPTCPD" --path-manager=sspi --log=stderr \
-			--notify-flags=existing,skip_loopback 2>"$TMP/mptcpd.log"
-		pid=$BG_PID
-		wait_for 10 "mptcpd subscribed" grep -q 'path manager initialized' "$TMP/mptcpd.log"
-		;;
-	mpsteerd)
-		daemon_up "$CLI" "$TMP/mpsteerd.conf" 2>"$TMP/mpsteerd.log"
-		pid=$DPID
-		;;
-	esac
+	client_pm_up "$tool"
+	pid=$PM_PID
 	bg_ready "$CLI" "$TMP/ev.out" "$BT" evcount
 	ev=$BG_PID
 	c0=$(cpu_us "$pid")

@@ -76,6 +76,39 @@ daemon_up() {
 	wait_for 10 "mpsteerd in $ns answers" mps "$ns" status
 }
 
+# client_conf: $TMP/mpsteerd.conf, the client's mpsteerd in every benchmark
+# (per-interface policy on the c* uplinks).
+client_conf() {
+	cat >"$TMP/mpsteerd.conf" <<'EOF'
+[client]
+policy = per-interface
+[interfaces]
+allow = c*
+EOF
+}
+
+# client_pm_up TOOL: the client's userspace path manager, mptcpd (its sspi
+# plugin) or mpsteerd (client_conf), logging to $TMP/TOOL.log; PM_PID is its pid.
+client_pm_up() {
+	case $1 in
+	mptcpd)
+		ip netns exec "$CLI" sysctl -qw net.mptcp.path_manager=userspace
+		bg "$CLI" "$MPTCPD" --path-manager=sspi --log=stderr \
+			--notify-flags=existing,skip_loopback 2>"$TMP/mptcpd.log"
+		# shellcheck disable=SC2034 # used by the scripts
+		PM_PID=$BG_PID
+		wait_for 10 "mptcpd subscribed" grep -q 'path manager initialized' "$TMP/mptcpd.log"
+		;;
+	mpsteerd)
+		[ -f "$TMP/mpsteerd.conf" ] || client_conf
+		daemon_up "$CLI" "$TMP/mpsteerd.conf" 2>"$TMP/mpsteerd.log"
+		# shellcheck disable=SC2034 # used by the scripts
+		PM_PID=$DPID
+		;;
+	*) fail "unknown path manager $1" ;;
+	esac
+}
+
 # daemon_down PID: SIGTERM and wait (its source routing and sockets go with it).
 daemon_down() {
 	kill -TERM "$1" 2>/dev/null || true

@@ -32,12 +32,7 @@ bench_topo 2
 bench_tools
 bg_ready "$SRV" "$TMP/sink.out" "$BT" sink 8080
 
-cat >"$TMP/mpsteerd.conf" <<'EOF'
-[client]
-policy = per-interface
-[interfaces]
-allow = c*
-EOF
+client_conf
 
 # deltas FILE SKIP: "ESTABLISHED -> SUB_ESTABLISHED" in us, one per client connection, from
 # monitor lines after the first SKIP.
