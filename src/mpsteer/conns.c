@@ -131,6 +131,7 @@ int cmd_conns(int argc, char **argv)
 {
 	struct mps_selector sel;
 	struct mps_snapshot *snap = NULL;
+	struct mps_proc_map *owners = NULL;
 	json_t *arr = NULL, *dconns = NULL;
 	bool filter = false;
 	char err[256];
@@ -157,6 +158,10 @@ int cmd_conns(int argc, char **argv)
 			ret == -EINVAL || ret == -ENOENT ? " (is MPTCP built into this kernel?)" : "");
 		return cli_exit_code(ret);
 	}
+	/* "pid P" means every connection P holds, as for primary: the snapshot
+	 * names only the lowest-pid holder of a shared socket. */
+	if (filter && sel.kind == MPS_SEL_PID && mps_proc_map_new(&owners))
+		owners = NULL;
 	if (!cli.direct)
 		dconns = daemon_call(json_pack("{s:i,s:s}", "v", 1, "cmd", "conns"), &derr);
 	if (cli.json)
@@ -164,7 +169,7 @@ int cmd_conns(int argc, char **argv)
 	for (i = 0; i < snap->n_conns; i++) {
 		const struct mps_conn *c = &snap->conns[i];
 
-		if (filter && !mps_selector_match(&sel, c, NULL))
+		if (filter && !mps_selector_match(&sel, c, owners))
 			continue;
 		if (arr)
 			json_array_append_new(arr, conn_json(c, dconns));
@@ -174,6 +179,7 @@ int cmd_conns(int argc, char **argv)
 	if (arr)
 		out_json(arr);
 	json_decref(dconns);
+	mps_proc_map_free(owners);
 	mps_snapshot_free(snap);
 	return EX_OK;
 }

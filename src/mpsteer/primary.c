@@ -195,7 +195,9 @@ static int clear_overrides(const struct mps_snapshot *snap, const struct mps_pro
 static int load(const struct primary_args *a, struct mps_snapshot **snap,
 		struct mps_proc_map **owners, struct mps_ifcache **ifc)
 {
-	int ret = mps_snapshot_new(MPS_SNAP_OWNERS, snap);
+	/* Owners are needed only to select by pid, and then from a full map of
+	 * every holder (the snapshot keeps just the lowest pid): one /proc scan. */
+	int ret = mps_snapshot_new(0, snap);
 
 	if (ret) {
 		cli_err("cannot list MPTCP connections: %s", strerror(-ret));

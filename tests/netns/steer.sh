@@ -48,6 +48,7 @@ mps "$srv" -j conns >"$TMP/conns.json"
 data_tok=$(jq -r '[.[] | select(.comm == "iperf3")][0].token' "$TMP/conns.json")
 check "owner pid" "$srv_pid" "$(jq -r ".[] | select(.token == $data_tok) | .pid" "$TMP/conns.json")"
 check "owner comm" iperf3 "$(jq -r ".[] | select(.token == $data_tok) | .comm" "$TMP/conns.json")"
+check "conns pid: the 3 connections of iperf3" 3 "$(mps "$srv" -j conns pid "$srv_pid" | jq length)"
 check "not fallback" false "$(jq -r ".[] | select(.token == $data_tok) | .fallback" "$TMP/conns.json")"
 sf() { jq -r ".[] | select(.token == $data_tok) | .subflows[] | select(.ifname == \"$1\") | $2" "$TMP/conns.json"; }
 if [ "$family" = 6 ]; then pat='^\[%s\]:[0-9]+$'; else pat='^%s:[0-9]+$'; fi
