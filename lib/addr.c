@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,21 +10,51 @@
 
 static int parse_port(const char *s, uint16_t *port)
 {
-	char *end;
-	unsigned long v;
+	uint32_t v;
 
-	if (!*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v == 0 || v > 65535)
+	if (mps_parse_u32(s, 65535, &v) || v == 0)
 		return -EINVAL;
 	*port = (uint16_t)v;
 	return 0;
 }
 
-static int parse_ip(const char *s, struct mps_addr *out)
+/* "eth0" or "3": an interface of this namespace. Only link-local addresses have a scope. */
+static int parse_scope(const char *s, struct mps_addr *out)
 {
+	uint32_t idx = 0;
+
+	if (out->family != AF_INET6 ||
+	    !(IN6_IS_ADDR_LINKLOCAL(&out->v6) || IN6_IS_ADDR_MC_LINKLOCAL(&out->v6)) || !*s)
+		return -EINVAL;
+	if (mps_parse_u32(s, INT32_MAX, &idx) == 0) {
+		char name[IF_NAMESIZE];
+
+		if (!idx)
+			return -EINVAL;
+		if (!if_indextoname(idx, name))
+			return -ENODEV;
+	} else {
+		if (strlen(s) >= IF_NAMESIZE)
+			return -EINVAL;
+		idx = if_nametoindex(s);
+		if (!idx)
+			return -ENODEV;
+	}
+	out->scope_id = idx;
+	return 0;
+}
+
+static int parse_ip(char *s, struct mps_addr *out)
+{
+	char *pct = strchr(s, '%');
+
+	if (pct) {
+		*pct = '\0';
+		if (inet_pton(AF_INET6, s, &out->v6) != 1)
+			return -EINVAL;
+		out->family = AF_INET6;
+		return parse_scope(pct + 1, out);
+	}
 	if (inet_pton(AF_INET, s, &out->v4) == 1) {
 		out->family = AF_INET;
 		return 0;
@@ -40,6 +71,7 @@ int mps_addr_parse(const char *s, bool allow_port, struct mps_addr *out)
 	char tmp[MPS_ADDRSTRLEN];
 	const char *colon;
 	char *end;
+	int err;
 
 	memset(out, 0, sizeof(*out));
 	if (!s || strlen(s) >= sizeof(tmp))
@@ -50,7 +82,10 @@ int mps_addr_parse(const char *s, bool allow_port, struct mps_addr *out)
 		if (!end)
 			return -EINVAL;
 		*end++ = '\0';
-		if (parse_ip(tmp + 1, out) || out->family != AF_INET6)
+		err = parse_ip(tmp + 1, out);
+		if (err)
+			return err;
+		if (out->family != AF_INET6)
 			return -EINVAL;
 		if (*end == '\0')
 			return 0;
@@ -74,7 +109,8 @@ int mps_addr_parse(const char *s, bool allow_port, struct mps_addr *out)
 
 char *mps_addr_format(const struct mps_addr *a, char *buf, size_t len)
 {
-	char ip[INET6_ADDRSTRLEN];
+	char ip[INET6_ADDRSTRLEN + IF_NAMESIZE + 1], name[IF_NAMESIZE];
+	size_t n;
 
 	if (!a || !mps_addr_is_set(a)) {
 		snprintf(buf, len, "-");
@@ -82,6 +118,13 @@ char *mps_addr_format(const struct mps_addr *a, char *buf, size_t len)
 	}
 	inet_ntop(a->family, a->family == AF_INET ? (const void *)&a->v4 : (const void *)&a->v6, ip,
 		  sizeof(ip));
+	n = strlen(ip);
+	if (a->family == AF_INET6 && a->scope_id) {
+		if (if_indextoname(a->scope_id, name))
+			snprintf(ip + n, sizeof(ip) - n, "%%%s", name);
+		else
+			snprintf(ip + n, sizeof(ip) - n, "%%%u", a->scope_id);
+	}
 	if (!a->port)
 		snprintf(buf, len, "%s", ip);
 	else if (a->family == AF_INET6)

@@ -11,17 +11,7 @@
 
 static int parse_u32(const char *s, uint32_t *out)
 {
-	unsigned long long v;
-	char *end;
-
-	if (!s || !*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > UINT32_MAX)
-		return -EINVAL;
-	*out = (uint32_t)v;
-	return 0;
+	return mps_parse_u32(s, UINT32_MAX, out) ? -EINVAL : 0;
 }
 
 int mps_selector_parse(const char *kind, const char *value, struct mps_selector *out, char *err,

@@ -33,18 +33,23 @@ struct mps_addr {
 		struct in_addr v4;
 		struct in6_addr v6;
 	};
+	uint32_t scope_id; /* interface index of a scoped IPv6 link-local address, else 0 */
 };
 
-/* Longest text of mps_addr_format(): "[v6%scope]:port" and NUL. */
-#define MPS_ADDRSTRLEN (INET6_ADDRSTRLEN + 10)
+/* Longest text of mps_addr_format(): "[v6%scope]:port" and NUL (an interface name is at
+ * most 15 characters). */
+#define MPS_ADDRSTRLEN (INET6_ADDRSTRLEN + 24)
 
 /*
- * Parses "1.2.3.4", "1.2.3.4:80", "::1", "[::1]:80", "fe80::1".
- * Ports are accepted only when allow_port; a v4-mapped v6 address stays v6.
- * Returns 0 or -EINVAL.
+ * Parses "1.2.3.4", "1.2.3.4:80", "::1", "[::1]:80", "fe80::1", and link-local addresses with
+ * a scope: "fe80::1%eth0", "[fe80::1%eth0]:80", "fe80::1%3" (an interface of the caller's
+ * network namespace, by name or index, into scope_id). Ports are accepted only when
+ * allow_port; a v4-mapped v6 address stays v6. Returns 0, -ENODEV (no such interface) or
+ * -EINVAL.
  */
 int mps_addr_parse(const char *s, bool allow_port, struct mps_addr *out);
-/* Formats without port when port == 0; v6 with port as "[a]:p". Returns buf. */
+/* Formats without port when port == 0; v6 with port as "[a]:p"; a scope as "%ifname" (or
+ * "%index" when no interface has it). Returns buf. */
 char *mps_addr_format(const struct mps_addr *a, char *buf, size_t len);
 /* Address only (no port); true when equal. */
 bool mps_addr_same_ip(const struct mps_addr *a, const struct mps_addr *b);
@@ -54,5 +59,15 @@ bool mps_addr_equal(const struct mps_addr *a, const struct mps_addr *b);
 void mps_addr_unmap(struct mps_addr *a);
 size_t mps_addr_len(const struct mps_addr *a); /* 4, 16 or 0 */
 bool mps_addr_is_set(const struct mps_addr *a);
+
+
+/*
+ * Numbers as every parser of this project reads them: decimal, or hex with "0x"; leading
+ * zeros stay decimal; no sign, no blanks, nothing after. -EINVAL on bad syntax, -ERANGE above
+ * max (or beyond 64 bits). The _prefix form stops at the first non-digit and returns it in end.
+ */
+int mps_parse_u64(const char *s, uint64_t max, uint64_t *out);
+int mps_parse_u64_prefix(const char *s, uint64_t max, uint64_t *out, const char **end);
+int mps_parse_u32(const char *s, uint32_t max, uint32_t *out);
 
 #endif

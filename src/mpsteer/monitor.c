@@ -200,7 +200,6 @@ static void report_lost(struct mon *m)
 static int parse_args(int argc, char **argv, struct mon *m)
 {
 	int i, t;
-	char *end;
 
 	for (i = 1; i < argc; i++) {
 		if (i + 1 >= argc) {
@@ -208,16 +207,11 @@ static int parse_args(int argc, char **argv, struct mon *m)
 			return -EINVAL;
 		}
 		if (!strcmp(argv[i], "token")) {
-			unsigned long long v;
-
-			errno = 0;
-			v = strtoull(argv[++i], &end, 0);
-			if (errno || *end || !*argv[i] || v > UINT32_MAX || argv[i][0] == '-') {
+			if (mps_parse_u32(argv[++i], UINT32_MAX, &m->token)) {
 				cli_err("monitor: invalid token \"%s\"", argv[i]);
 				return -EINVAL;
 			}
 			m->by_token = true;
-			m->token = (uint32_t)v;
 		} else if (!strcmp(argv[i], "event")) {
 			t = mps_event_type_from_name(argv[++i]);
 			if (t < 0) {

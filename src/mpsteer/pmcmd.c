@@ -33,29 +33,29 @@ static const struct {
 	{ "id", K_ID },       { "dev", K_DEV },     { "addr", K_ADDR },
 };
 
-static int parse_num(const char *s, unsigned long long max, unsigned long long *v)
+static int parse_address(const char *what, const char *v, struct mps_addr *out)
 {
-	char *end;
+	int err = mps_addr_parse(v, true, out);
 
-	if (!*s || *s == '-' || *s == '+')
-		return -EINVAL;
-	errno = 0;
-	*v = strtoull(s, &end, 0);
-	return errno || *end || *v > max ? -EINVAL : 0;
+	if (err == -ENODEV)
+		cli_err("invalid %saddress \"%s\": no such interface in this namespace", what, v);
+	else if (err)
+		cli_err("invalid %saddress \"%s\"", what, v);
+	return err ? -EINVAL : 0;
 }
 
 static int parse_value(struct pm_args *a, unsigned bit, const char *word, const char *v)
 {
-	unsigned long long n;
+	uint32_t n;
 
 	switch (bit) {
 	case K_TOKEN:
-		if (parse_num(v, UINT32_MAX, &n))
+		if (mps_parse_u32(v, UINT32_MAX, &n))
 			break;
-		a->token = (uint32_t)n;
+		a->token = n;
 		return 0;
 	case K_ID:
-		if (parse_num(v, 255, &n) || n == 0)
+		if (mps_parse_u32(v, 255, &n) || n == 0)
 			break;
 		a->id = (uint8_t)n;
 		return 0;
@@ -66,14 +66,38 @@ static int parse_value(struct pm_args *a, unsigned bit, const char *word, const 
 		cli_err("no interface \"%s\" in this namespace", v);
 		return -ENODEV;
 	case K_LOCAL:
-		return mps_addr_parse(v, true, &a->local) ? (cli_err("invalid local address \"%s\"", v), -EINVAL) : 0;
+		return parse_address("local ", v, &a->local);
 	case K_REMOTE:
-		return mps_addr_parse(v, true, &a->remote) ? (cli_err("invalid remote address \"%s\"", v), -EINVAL) : 0;
+		return parse_address("remote ", v, &a->remote);
 	case K_ADDR:
-		return mps_addr_parse(v, true, &a->addr) ? (cli_err("invalid address \"%s\"", v), -EINVAL) : 0;
+		return parse_address("", v, &a->addr);
 	}
 	cli_err("invalid %s \"%s\"%s", word, v, bit == K_ID ? " (1..255)" : "");
 	return -EINVAL;
+}
+
+/*
+ * A scoped link-local address ("fe80::1%eth0") names the interface the subflow must use: it
+ * becomes the address's interface index unless "dev" or another scope says otherwise.
+ */
+static int scope_interface(struct pm_args *a)
+{
+	const uint32_t scopes[] = { a->local.scope_id, a->remote.scope_id, a->addr.scope_id };
+	char name[IF_NAMESIZE] = "?", other[IF_NAMESIZE] = "?";
+
+	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
+		if (!scopes[i])
+			continue;
+		if (a->ifindex && (uint32_t)a->ifindex != scopes[i]) {
+			if_indextoname((unsigned)a->ifindex, name);
+			if_indextoname(scopes[i], other);
+			cli_err("the addresses and \"dev\" name different interfaces (%s, %s)", name,
+				other);
+			return -EINVAL;
+		}
+		a->ifindex = (int)scopes[i];
+	}
+	return 0;
 }
 
 /* allowed: keywords accepted; required: keywords that must be there. */
@@ -113,7 +137,7 @@ static int parse_kv(int argc, char **argv, unsigned allowed, unsigned required, 
 		cli_err("local and remote addresses are of different families");
 		return -EINVAL;
 	}
-	return 0;
+	return scope_interface(a);
 }
 
 static struct mps_pm *open_pm(void)

@@ -62,16 +62,11 @@ const char *mpsd_policy_format(const struct mpsd_policy *p, char *buf, size_t le
 
 static int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out)
 {
-	char *end;
-	unsigned long v;
+	uint32_t v;
 
-	if (!*s || *s == '-')
+	if (mps_parse_u32(s, max, &v) || v < min)
 		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || *end || v < min || v > max)
-		return -EINVAL;
-	*out = (unsigned)v;
+	*out = v;
 	return 0;
 }
 
@@ -118,7 +113,7 @@ static int parse_match(const char *s, struct mpsd_match *m)
 	unsigned plen;
 
 	memset(m, 0, sizeof(*m));
-	if (strlen(s) >= sizeof(buf))
+	if (strlen(s) >= sizeof(buf) || strchr(s, '%')) /* a prefix has no scope */
 		return -EINVAL;
 	strcpy(buf, s);
 	slash = strchr(buf, '/');
@@ -238,6 +233,11 @@ static int add_announce(struct load_ctx *x, const char *w, void *arg)
 	}
 	a = &c->announce[c->n_announce];
 	memset(a, 0, sizeof(*a));
+	if (strchr(w, '%')) {
+		snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key 'announce' (a scoped "
+			 "link-local address means nothing to the peer)", w);
+		return -EINVAL;
+	}
 	if (mps_addr_parse(w, true, &a->addr) == 0) {
 		c->n_announce++;
 		return 0;
@@ -265,22 +265,37 @@ static int set_uint(struct load_ctx *x, const char *key, const char *val, unsign
 	return 0;
 }
 
-/* A byte count with an optional K, M or G suffix (powers of 1024). */
+/* A byte count with an optional K, M or G suffix (powers of 1024): 0 or -EINVAL / -ERANGE.
+ * Checked before the shift, so no count wraps around into the range. */
+static int size_parse(const char *s, uint64_t max, uint64_t *out)
+{
+	static const char suffix[] = "KMG";
+	const char *end, *p;
+	unsigned shift = 0;
+	uint64_t v;
+	int err;
+
+	err = mps_parse_u64_prefix(s, UINT64_MAX, &v, &end);
+	if (err)
+		return err;
+	if (*end && (p = strchr(suffix, *end == 'k' ? 'K' : *end)) != NULL) {
+		shift = 10 * (unsigned)(p - suffix + 1);
+		end++;
+	}
+	if (*end)
+		return -EINVAL;
+	if (v > (max >> shift))
+		return -ERANGE;
+	*out = v << shift;
+	return 0;
+}
+
 static int set_size(struct load_ctx *x, const char *key, const char *val, unsigned min,
 		    unsigned max, unsigned *out)
 {
-	unsigned long long v;
-	char *end;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoull(val, &end, 10);
-	if (end != val && (*end == 'K' || *end == 'k'))
-		v <<= 10, end++;
-	else if (end != val && *end == 'M')
-		v <<= 20, end++;
-	else if (end != val && *end == 'G')
-		v <<= 30, end++;
-	if (errno || end == val || *end || *val == '-' || v < min || v > max)
+	if (size_parse(val, max, &v) || v < min)
 		return snprintf(x->msg, sizeof(x->msg),
 				"bad value '%s' for key '%s' (%u..%u bytes, K/M/G suffixes)", val,
 				key, min, max), -EINVAL;
@@ -394,7 +409,7 @@ static int sec_links(struct load_ctx *x, const char *key, const char *val)
 static int sec_routing(struct load_ctx *x, const char *key, const char *val)
 {
 	struct mpsd_config *c = x->c;
-	unsigned v;
+	unsigned v = 0;
 	int err;
 
 	if (!strcmp(key, "source_routing"))
@@ -402,12 +417,14 @@ static int sec_routing(struct load_ctx *x, const char *key, const char *val)
 	if (!strcmp(key, "table_base")) {
 		/* Leaves room for ifindexes below the reserved tables 253..255. */
 		err = set_uint(x, key, val, 256, 0x7fffffff, &v);
-		c->table_base = v;
+		if (!err)
+			c->table_base = v;
 		return err;
 	}
 	if (!strcmp(key, "rule_priority")) {
 		err = set_uint(x, key, val, 1, 32765, &v);
-		c->rule_prio = v;
+		if (!err)
+			c->rule_prio = v;
 		return err;
 	}
 	return -ENOENT;
@@ -442,7 +459,51 @@ static int handler(void *user, const char *section, const char *key, const char 
 	return 0;
 }
 
-static int finish(const char *name, int line, struct load_ctx *x, char *err, size_t errlen)
+/*
+ * inih reads lines into a buffer of a fixed size (INI_MAX_LINE, 200 in Debian's build) and
+ * silently splits a longer line, its tail parsed as a phantom next line. Lines are fed to it
+ * here one at a time instead, so an over-long line stops the parse and is named as an error.
+ */
+struct text_reader {
+	const char *p, *end;
+	int line;     /* lines handed out so far */
+	int too_long; /* the line that did not fit, 0 if none */
+	int limit;    /* its limit in characters */
+	int nul;      /* first line with a NUL byte, 0 if none */
+};
+
+static char *next_line(char *str, int num, void *stream)
+{
+	struct text_reader *r = stream;
+	const char *nl;
+	size_t len, text;
+
+	if (r->too_long || r->nul || r->p >= r->end)
+		return NULL;
+	nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
+	len = nl ? (size_t)(nl + 1 - r->p) : (size_t)(r->end - r->p);
+	text = nl ? len - 1 : len; /* without its "\n" ... */
+	if (text && r->p[text - 1] == '\r')
+		text--;        /* ... and "\r" */
+	r->line++;
+	/* ini.h: the buffer must be 3 more than the longest line ('\r', '\n', '\0'). */
+	if (num < 4 || text > (size_t)num - 3) {
+		r->too_long = r->line;
+		r->limit = num < 4 ? 0 : num - 3;
+		return NULL;
+	}
+	if (memchr(r->p, '\0', len)) {
+		r->nul = r->line;
+		return NULL;
+	}
+	memcpy(str, r->p, len);
+	str[len] = '\0';
+	r->p += len;
+	return str;
+}
+
+static int finish(const char *name, int line, const struct text_reader *r, struct load_ctx *x,
+		  char *err, size_t errlen)
 {
 	struct mpsd_config *c = x->c;
 
@@ -450,6 +511,15 @@ static int finish(const char *name, int line, struct load_ctx *x, char *err, siz
 		return snprintf(err, errlen, "%s: cannot allocate memory", name), -ENOMEM;
 	if (line > 0) {
 		snprintf(err, errlen, "%s:%d: %s", name, line, x->msg[0] ? x->msg : "syntax error");
+		return -EINVAL;
+	}
+	if (r->too_long) {
+		snprintf(err, errlen, "%s:%d: line longer than %d characters (a long list can be "
+			 "split over several lines of the same key)", name, r->too_long, r->limit);
+		return -EINVAL;
+	}
+	if (r->nul) {
+		snprintf(err, errlen, "%s:%d: NUL byte in the line", name, r->nul);
 		return -EINVAL;
 	}
 	if (c->retry_max_ms < c->retry_base_ms) {
@@ -460,28 +530,53 @@ static int finish(const char *name, int line, struct load_ctx *x, char *err, siz
 	return 0;
 }
 
-int mpsd_config_load(const char *path, struct mpsd_config *c, char *err, size_t errlen)
+static int load_text(const char *name, const char *text, size_t len, struct mpsd_config *c,
+		     char *err, size_t errlen)
 {
 	struct load_ctx x = { .c = c };
+	struct text_reader r = { .p = text, .end = text + len };
+
+	return finish(name, ini_parse_stream(next_line, &r, handler, &x), &r, &x, err, errlen);
+}
+
+/* A config file is small; anything larger than this is not one. */
+#define CONFIG_MAX_BYTES (1u << 20)
+
+int mpsd_config_load(const char *path, struct mpsd_config *c, char *err, size_t errlen)
+{
 	FILE *f = fopen(path, "re");
-	int line;
+	char *buf;
+	size_t len;
+	int ret;
 
 	if (!f) {
-		int e = -errno;
-
-		snprintf(err, errlen, "%s: %s", path, strerror(-e));
-		return e;
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
 	}
-	snprintf(c->path, sizeof(c->path), "%s", path);
-	line = ini_parse_file(f, handler, &x);
+	buf = malloc(CONFIG_MAX_BYTES + 1);
+	if (!buf) {
+		fclose(f);
+		return snprintf(err, errlen, "%s: cannot allocate memory", path), -ENOMEM;
+	}
+	len = fread(buf, 1, CONFIG_MAX_BYTES + 1, f);
+	if (ferror(f)) {
+		ret = -EIO;
+		snprintf(err, errlen, "%s: read error", path);
+	} else if (len > CONFIG_MAX_BYTES) {
+		ret = -EFBIG;
+		snprintf(err, errlen, "%s: larger than %u bytes", path, CONFIG_MAX_BYTES);
+	} else {
+		snprintf(c->path, sizeof(c->path), "%s", path);
+		ret = load_text(path, buf, len, c, err, errlen);
+	}
+	free(buf);
 	fclose(f);
-	return finish(path, line, &x, err, errlen);
+	return ret;
 }
 
 int mpsd_config_load_string(const char *name, const char *text, struct mpsd_config *c, char *err,
 			    size_t errlen)
 {
-	struct load_ctx x = { .c = c };
-
-	return finish(name, ini_parse_string(text, handler, &x), &x, err, errlen);
+	return load_text(name, text, strlen(text), c, err, errlen);
 }

@@ -79,6 +79,16 @@ expect_err "backup on a subflow that does not exist" 66 "subflow not found|not f
 	mps "$srv" backup on token "$tok_a" local 10.0.1.2:7000 remote 10.0.9.9:1
 expect_err "mixed families" 64 "different families" \
 	mps "$srv" backup on token "$tok_a" local 10.0.1.2:7000 remote [fd00::1]:1
+expect_err "scope naming no interface" 64 'invalid local address "fe80::1%nosuch0": no such interface' \
+	mps "$srv" subflow add token "$tok_a" local fe80::1%nosuch0 remote [fe80::2%s2]:7000
+expect_err "scope on a global address" 64 'invalid remote address "\[fd00:2::1%s2\]:7000"' \
+	mps "$srv" subflow add token "$tok_a" local fd00:2::2 remote [fd00:2::1%s2]:7000
+expect_err "scope and dev disagree" 64 'name different interfaces \(s1, s2\)' \
+	mps "$srv" subflow add token "$tok_a" local fe80::1%s2 dev s1 remote [fe80::2]:7000
+expect_err "token beyond 32 bits" 64 'invalid token "4294967296"' \
+	mps "$srv" subflow add token 4294967296 local 10.0.2.2 remote 10.0.2.1:1
+expect_err "token with a sign" 64 'invalid token "\+5"' \
+	mps "$srv" primary token +5 via s2
 expect_err "unknown command" 64 'unknown command "frobnicate"' mps "$srv" frobnicate
 
 # B: a second connection made after the server went back to the in-kernel PM.

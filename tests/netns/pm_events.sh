@@ -132,6 +132,22 @@ out=$(mps "$cli" subflow del token "$ctok" local "$(ep "$C2" 1)" remote "$(ep "$
 	fail "missing subflow destroyed"
 check "subflow not found: kernel text" 1 "$(grep -c 'subflow not found' <<<"$out")"
 
+# A scoped link-local address names the subflow's interface (IF_IDX): fe80::...%c2.
+if [ "$FAM" = 6 ]; then
+	lladdr() { ip -n "$1" -6 -o addr show dev "$2" scope link -tentative | awk '{print $4}' | cut -d/ -f1; }
+	has_ll() { [ -n "$(lladdr "$1" "$2")" ]; }
+	wait_for 10 "client link-local address usable" has_ll "$cli" c2
+	wait_for 10 "server link-local address usable" has_ll "$srv" s2
+	cll=$(lladdr "$cli" c2) sll=$(lladdr "$srv" s2)
+	mps "$cli" subflow add token "$ctok" local "$cll%c2" id 5 remote "[$sll%c2]:4660"
+	wait_eq 10 "link-local SUB_ESTABLISHED" 1 nev cli SUB_ESTABLISHED ".saddr == \"$cll\""
+	check "link-local subflow: ids, daddr, interface" "5 $sll 4660 $(ip -n "$cli" -o link show c2 | cut -d: -f1)" \
+		"$(field cli SUB_ESTABLISHED ".saddr == \"$cll\"" '.loc_id, .daddr, .dport, .ifindex')"
+	out=$(mps "$cli" subflow add token "$ctok" local "$cll%c2" id 5 remote "[$sll%c1]:4660" 2>&1) &&
+		fail "subflow with two interfaces accepted"
+	check "two scopes refused" 1 "$(grep -c 'name different interfaces (c2, c1)' <<<"$out")"
+fi
+
 # Close: CLOSED on both sides, then the listener goes.
 exec 7>&-
 wait_eq 10 "client CLOSED" 1 nev cli CLOSED

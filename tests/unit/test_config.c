@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../../src/mpsteerd/mpsteerd.h"
@@ -102,11 +103,26 @@ static void test_full(void **state)
 }
 
 /* Errors name file:line, the key and the bad value. */
+/* Each text is refused, with a message starting with want. */
+struct err_case {
+	const char *text, *want;
+};
+
+static void expect_errors(const struct err_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct mpsd_config c;
+		char err[256] = "";
+
+		assert_int_equal(load(cases[i].text, &c, err), -EINVAL);
+		if (strncmp(err, cases[i].want, strlen(cases[i].want)))
+			fail_msg("case %zu: got \"%s\", want prefix \"%s\"", i, err, cases[i].want);
+	}
+}
+
 static void test_errors(void **state)
 {
-	static const struct {
-		const char *text, *want;
-	} cases[] = {
+	static const struct err_case cases[] = {
 		{ "[client]\npolicy = meshy\n", "t.conf:2: bad value 'meshy' for key 'policy'" },
 		{ "[daemon]\n\nmax_subflows = 0\n",
 		  "t.conf:3: bad value '0' for key 'max_subflows' (1..64)" },
@@ -133,14 +149,64 @@ static void test_errors(void **state)
 		  "t.conf:2: bad value '1K' for key 'event_buffer'" },
 	};
 
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct mpsd_config c;
-		char err[256] = "";
+	expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
+}
 
-		assert_int_equal(load(cases[i].text, &c, err), -EINVAL);
-		if (strncmp(err, cases[i].want, strlen(cases[i].want)))
-			fail_msg("case %zu: got \"%s\", want prefix \"%s\"", i, err, cases[i].want);
-	}
+/* Input that is wrong is refused, never read as something else. */
+static void test_refused_not_reinterpreted(void **state)
+{
+	static const struct err_case cases[] = {
+		/* 17179869185 << 30 and 18014398509481988 << 10 wrap around to 1 GiB / 4 KiB. */
+		{ "[daemon]\nevent_buffer = 17179869185G\n",
+		  "t.conf:2: bad value '17179869185G' for key 'event_buffer'" },
+		{ "[daemon]\nevent_buffer = 18014398509481988K\n",
+		  "t.conf:2: bad value '18014398509481988K' for key 'event_buffer'" },
+		{ "[daemon]\nevent_buffer = 99999999999999999999999\n",
+		  "t.conf:2: bad value '99999999999999999999999'" },
+		{ "[daemon]\nevent_buffer = 2G\n", "t.conf:2: bad value '2G'" },
+		{ "[daemon]\nevent_buffer = +8K\n", "t.conf:2: bad value '+8K'" },
+		{ "[daemon]\nevent_buffer = 8KK\n", "t.conf:2: bad value '8KK'" },
+		{ "[daemon]\nevent_buffer = K\n", "t.conf:2: bad value 'K'" },
+		{ "[daemon]\nmax_subflows = 4294967300\n", "t.conf:2: bad value '4294967300'" },
+		{ "[daemon]\nmax_subflows = 18446744073709551620\n",
+		  "t.conf:2: bad value '18446744073709551620'" },
+		{ "[daemon]\nmax_subflows = -1\n", "t.conf:2: bad value '-1'" },
+		{ "[daemon]\nmax_subflows = 0x\n", "t.conf:2: bad value '0x'" },
+		{ "[routing]\ntable_base = 0x80000000\n", "t.conf:2: bad value '0x80000000'" },
+		{ "[links]\nretry_limit = 1e3\n", "t.conf:2: bad value '1e3'" },
+		/* A line beyond inih's buffer was split and its tail parsed as a phantom line. */
+		{ "[client]\n"
+		  "policy = none                                                                    "
+		  "                                                                                 "
+		  "                                                                     fullmesh = x\n",
+		  "t.conf:2: line longer than 197 characters" },
+		{ "[interfaces]\nallow = fe80::/10%eth0\n", "t.conf:2: bad value 'fe80::/10%eth0'" },
+		{ "[server]\nannounce = fe80::1%lo\n", "t.conf:2: bad value 'fe80::1%lo' for key" },
+	};
+
+	expect_errors(cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void test_numbers_taken(void **state)
+{
+	struct mpsd_config c;
+	char err[256] = "", line[300];
+
+	assert_int_equal(load("[daemon]\nevent_buffer = 1G\nmax_subflows = 010\n"
+			      "reconcile_interval = 0x10\n", &c, err), 0);
+	assert_int_equal(c.event_buffer, 1u << 30);
+	assert_int_equal(c.max_subflows, 10); /* decimal, not octal */
+	assert_int_equal(c.reconcile_s, 16);
+	assert_int_equal(load("[daemon]\nevent_buffer = 4k\n", &c, err), 0);
+	assert_int_equal(c.event_buffer, 4096);
+	/* The longest line inih takes whole (197 characters), CRLF or not. */
+	snprintf(line, sizeof(line), "[interfaces]\nallow = eth0%*s\r\n", 197 - 12, "");
+	assert_int_equal(load(line, &c, err), 0);
+	assert_int_equal(c.allow.n, 1);
+	snprintf(line, sizeof(line), "[interfaces]\nallow = eth0%*s", 197 - 12 + 1, "");
+	assert_int_equal(load(line, &c, err), -EINVAL);
+	assert_string_equal(err, "t.conf:2: line longer than 197 characters (a long list can be "
+			    "split over several lines of the same key)");
 }
 
 static void test_policy_names(void **state)
@@ -421,6 +487,8 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_refused_not_reinterpreted),
+		cmocka_unit_test(test_numbers_taken),
 		cmocka_unit_test(test_policy_names),
 		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_plan_per_iface),
