@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The config file: INI sections [daemon] [client] [server] [interfaces]
- * [links] [routing] (see mpsteerd.conf(5)). Parsing is pure: it fills a
+ * [links] [routing] [access NAME] [balance] (see mpsteerd.conf(5)). Parsing is pure: it fills a
  * struct mpsd_config and names the first bad line as "file:line: ...".
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <grp.h>
@@ -39,6 +40,11 @@ void mpsd_config_defaults(struct mpsd_config *c)
 	c->flap_max_ms = MPSD_FLAP_MAX_MS;
 	c->table_base = MPSD_TABLE_BASE;
 	c->rule_prio = MPSD_RULE_PRIO;
+	c->balance = (struct mpsd_balance_cfg){ .band_pct = MPSD_BAL_BAND_PCT,
+						.dwell_ms = MPSD_BAL_DWELL_MS,
+						.idle_bps = MPSD_BAL_IDLE_BPS,
+						.interval_ms = MPSD_BAL_INTERVAL_MS,
+						.max_moves = MPSD_BAL_MAX_MOVES };
 }
 
 const char *mpsd_policy_format(const struct mpsd_policy *p, char *buf, size_t len)
@@ -181,6 +187,7 @@ struct load_ctx {
 	struct mpsd_config *c;
 	char msg[200];      /* first semantic error, without "file:line: " */
 	bool deny_seen;     /* first "deny" replaces the defaults, later ones append */
+	const int *section_line; /* the reader's: line of the last section header */
 };
 
 typedef int (*key_fn)(struct load_ctx *x, const char *key, const char *val);
@@ -265,28 +272,29 @@ static int set_uint(struct load_ctx *x, const char *key, const char *val, unsign
 	return 0;
 }
 
-/* A byte count with an optional K, M or G suffix (powers of 1024): 0 or -EINVAL / -ERANGE.
- * Checked before the shift, so no count wraps around into the range. */
-static int size_parse(const char *s, uint64_t max, uint64_t *out)
+/* A count with an optional K, M or G suffix (powers of kilo: 1024 for bytes, 1000 for
+ * rates): 0 or -EINVAL / -ERANGE. Checked before the product, so no count wraps around
+ * into the range. */
+static int scaled_parse(const char *s, uint64_t max, uint64_t kilo, uint64_t *out)
 {
 	static const char suffix[] = "KMG";
 	const char *end, *p;
-	unsigned shift = 0;
-	uint64_t v;
+	uint64_t v, mul = 1;
 	int err;
 
 	err = mps_parse_u64_prefix(s, UINT64_MAX, &v, &end);
 	if (err)
 		return err;
 	if (*end && (p = strchr(suffix, *end == 'k' ? 'K' : *end)) != NULL) {
-		shift = 10 * (unsigned)(p - suffix + 1);
+		for (long i = 0; i <= p - suffix; i++)
+			mul *= kilo;
 		end++;
 	}
 	if (*end)
 		return -EINVAL;
-	if (v > (max >> shift))
+	if (v > max / mul)
 		return -ERANGE;
-	*out = v << shift;
+	*out = v * mul;
 	return 0;
 }
 
@@ -295,7 +303,7 @@ static int set_size(struct load_ctx *x, const char *key, const char *val, unsign
 {
 	uint64_t v;
 
-	if (size_parse(val, max, &v) || v < min)
+	if (scaled_parse(val, max, 1024, &v) || v < min)
 		return snprintf(x->msg, sizeof(x->msg),
 				"bad value '%s' for key '%s' (%u..%u bytes, K/M/G suffixes)", val,
 				key, min, max), -EINVAL;
@@ -430,12 +438,122 @@ static int sec_routing(struct load_ctx *x, const char *key, const char *val)
 	return -ENOENT;
 }
 
+/* A rate in bit/s with an optional K, M or G suffix (powers of 1000). */
+static int set_rate(struct load_ctx *x, const char *key, const char *val, uint64_t min,
+		    uint64_t *out)
+{
+	const uint64_t max = 1000000000000ull;
+
+	if (scaled_parse(val, max, 1000, out) || *out < min)
+		return snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key '%s' (bit/s, %llu.."
+				"1000G, K/M/G suffixes)", val, key, (unsigned long long)min),
+		       -EINVAL;
+	return 0;
+}
+
+/* One entry of a list that must be an address prefix (want_prefix) or must not be. */
+static int add_match_kind(struct load_ctx *x, const char *w, struct mpsd_matchlist *l,
+			  bool want_prefix, const char *key)
+{
+	int err = add_match(x, w, l);
+
+	if (!err && l->m[l->n - 1].is_prefix != want_prefix) {
+		l->n--;
+		snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key '%s' (not %s)", w, key,
+			 want_prefix ? "an address prefix" : "an interface name or glob");
+		return -EINVAL;
+	}
+	return err;
+}
+
+/* Client prefixes only: an access network is reached from addresses, not names. */
+static int add_prefix(struct load_ctx *x, const char *w, void *arg)
+{
+	return add_match_kind(x, w, arg, true, "clients");
+}
+
+static int add_iface(struct load_ctx *x, const char *w, void *arg)
+{
+	return add_match_kind(x, w, arg, false, "interfaces");
+}
+
+static bool access_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (!n || n >= sizeof(((struct mpsd_access *)0)->name))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && !strchr("-_.", name[i]))
+			return false;
+	return true;
+}
+
+/* The [access NAME] section being read: found by name, created at its first key. */
+static struct mpsd_access *access_get(struct load_ctx *x, const char *name)
+{
+	struct mpsd_config *c = x->c;
+	struct mpsd_access *a;
+
+	if (!access_name_ok(name)) {
+		snprintf(x->msg, sizeof(x->msg), "bad access network name '%s' (1..31 letters, "
+			 "digits, '-', '_', '.')", name);
+		return NULL;
+	}
+	for (size_t i = 0; i < c->n_access; i++)
+		if (!strcmp(c->access[i].name, name))
+			return &c->access[i];
+	if (c->n_access >= MPSD_MAX_ACCESS) {
+		snprintf(x->msg, sizeof(x->msg), "too many access networks (at most %d)",
+			 MPSD_MAX_ACCESS);
+		return NULL;
+	}
+	a = &c->access[c->n_access++];
+	memset(a, 0, sizeof(*a));
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->line = x->section_line ? (unsigned)*x->section_line : 0;
+	return a;
+}
+
+static int sec_access(struct load_ctx *x, const char *name, const char *key, const char *val)
+{
+	struct mpsd_access *a = access_get(x, name);
+
+	if (!a)
+		return -EINVAL;
+	if (!strcmp(key, "clients"))
+		return each_word(val, add_prefix, x, &a->clients);
+	if (!strcmp(key, "interfaces"))
+		return each_word(val, add_iface, x, &a->interfaces);
+	if (!strcmp(key, "capacity"))
+		return set_rate(x, key, val, 1000, &a->capacity);
+	return -ENOENT;
+}
+
+static int sec_balance(struct load_ctx *x, const char *key, const char *val)
+{
+	struct mpsd_balance_cfg *b = &x->c->balance;
+
+	if (!strcmp(key, "band"))
+		return set_uint(x, key, val, 1, 100, &b->band_pct);
+	if (!strcmp(key, "dwell_ms"))
+		return set_uint(x, key, val, 0, 3600000, &b->dwell_ms);
+	if (!strcmp(key, "idle_rate"))
+		return set_rate(x, key, val, 0, &b->idle_bps);
+	if (!strcmp(key, "interval_ms"))
+		return set_uint(x, key, val, 100, 600000, &b->interval_ms);
+	if (!strcmp(key, "max_moves"))
+		return set_uint(x, key, val, 1, 1000, &b->max_moves);
+	return -ENOENT;
+}
+
 static const struct {
 	const char *name;
 	key_fn fn;
 } sections[] = {
 	{ "daemon", sec_daemon },   { "client", sec_client }, { "server", sec_server },
 	{ "interfaces", sec_interfaces }, { "links", sec_links }, { "routing", sec_routing },
+	{ "balance", sec_balance },
 };
 
 static int handler(void *user, const char *section, const char *key, const char *val)
@@ -445,6 +563,17 @@ static int handler(void *user, const char *section, const char *key, const char 
 
 	if (!key) /* a section header alone (INI_CALL_HANDLER_ON_NEW_SECTION builds) */
 		return 1;
+	if (!strncmp(section, "access", 6) && (section[6] == ' ' || section[6] == '\t')) {
+		const char *name = section + 7;
+
+		while (*name == ' ' || *name == '\t')
+			name++;
+		err = sec_access(x, name, key, val);
+		if (err == -ENOENT && !x->msg[0])
+			snprintf(x->msg, sizeof(x->msg), "unknown key '%s' in section [%s]", key,
+				 section);
+		return err ? 0 : 1;
+	}
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		if (strcmp(section, sections[i].name))
 			continue;
@@ -470,6 +599,7 @@ struct text_reader {
 	int too_long; /* the line that did not fit, 0 if none */
 	int limit;    /* its limit in characters */
 	int nul;      /* first line with a NUL byte, 0 if none */
+	int section_line; /* the last section header, for checks made after the parse */
 };
 
 static char *next_line(char *str, int num, void *stream)
@@ -499,7 +629,26 @@ static char *next_line(char *str, int num, void *stream)
 	memcpy(str, r->p, len);
 	str[len] = '\0';
 	r->p += len;
+	if (str[strspn(str, " \t")] == '[')
+		r->section_line = r->line;
 	return str;
+}
+
+/* Checks that need the whole file: each access network complete. */
+static int check_access(const char *name, const struct mpsd_config *c, char *err,
+			size_t errlen)
+{
+	for (size_t i = 0; i < c->n_access; i++) {
+		const struct mpsd_access *a = &c->access[i];
+
+		if (!a->capacity)
+			return snprintf(err, errlen, "%s:%u: [access %s] has no capacity", name,
+					a->line, a->name), -EINVAL;
+		if (!a->clients.n && !a->interfaces.n)
+			return snprintf(err, errlen, "%s:%u: [access %s] names neither clients nor "
+					"interfaces", name, a->line, a->name), -EINVAL;
+	}
+	return 0;
 }
 
 static int finish(const char *name, int line, const struct text_reader *r, struct load_ctx *x,
@@ -527,7 +676,7 @@ static int finish(const char *name, int line, const struct text_reader *r, struc
 			 c->retry_max_ms, c->retry_base_ms);
 		return -EINVAL;
 	}
-	return 0;
+	return check_access(name, c, err, errlen);
 }
 
 static int load_text(const char *name, const char *text, size_t len, struct mpsd_config *c,
@@ -536,6 +685,7 @@ static int load_text(const char *name, const char *text, size_t len, struct mpsd
 	struct load_ctx x = { .c = c };
 	struct text_reader r = { .p = text, .end = text + len };
 
+	x.section_line = &r.section_line;
 	return finish(name, ini_parse_stream(next_line, &r, handler, &x), &r, &x, err, errlen);
 }
 

@@ -9,6 +9,7 @@
  *   log.c      leveled logging to stderr or syslog
  *   config.c   the config file (inih) -> struct mpsd_config; pure
  *   policy.c   which subflows a connection should have; pure
+ *   balance.c  the balance policy: primaries spread over access networks; pure
  *   conn.c     connection table: state, subflows, local ids, overrides
  *   events.c   mptcp_pm events -> connection state; resync on overflow
  *   pathmgr.c  acting on connections: create / close / demote subflows, announce
@@ -51,6 +52,12 @@
 #define MPSD_MAX_ANNOUNCE 16      /* server addresses to announce */
 #define MPSD_TABLE_BASE 7000      /* source routing: table = base + ifindex */
 #define MPSD_RULE_PRIO 7000       /* source routing: rule priority */
+#define MPSD_MAX_ACCESS 8         /* access networks ([access NAME] sections) */
+#define MPSD_BAL_BAND_PCT 10      /* balance: utilisation spread tolerated (points) */
+#define MPSD_BAL_DWELL_MS 30000   /* balance: a moved connection stays this long */
+#define MPSD_BAL_IDLE_BPS 100000  /* balance: below this rate (bit/s) a connection is idle */
+#define MPSD_BAL_INTERVAL_MS 2000 /* balance: measuring window and decision period */
+#define MPSD_BAL_MAX_MOVES 8      /* balance: primary changes per decision */
 
 /* ---- log.c ---- */
 enum mpsd_log_level { MPSD_LOG_ERR = 3, MPSD_LOG_WARN = 4, MPSD_LOG_INFO = 6, MPSD_LOG_DEBUG = 7 };
@@ -99,6 +106,23 @@ struct mpsd_announce {
 	struct mps_addr addr; /* port 0: the connection's own port */
 };
 
+/* An access network ([access NAME]): what reaches it and what it can carry. */
+struct mpsd_access {
+	char name[32];
+	struct mpsd_matchlist clients;    /* peer prefixes behind it */
+	struct mpsd_matchlist interfaces; /* local interfaces that reach it */
+	uint64_t capacity;                /* bit/s in each direction */
+	unsigned line;                    /* of its section header, for messages */
+};
+/* [balance]: the balance policy's tunables. */
+struct mpsd_balance_cfg {
+	unsigned band_pct;    /* band */
+	unsigned dwell_ms;    /* dwell */
+	uint64_t idle_bps;    /* idle_rate */
+	unsigned interval_ms; /* interval */
+	unsigned max_moves;   /* max_moves */
+};
+
 enum mpsd_pm_mode { MPSD_PM_SET, MPSD_PM_CHECK };
 enum mpsd_linkdown { MPSD_LD_CLOSE, MPSD_LD_BACKUP };
 
@@ -124,6 +148,9 @@ struct mpsd_config {
 	unsigned flap_base_ms, flap_max_ms;                /* [links] */
 	bool source_routing;          /* [routing] source_routing */
 	uint32_t table_base, rule_prio; /* [routing] table_base, rule_priority */
+	size_t n_access;              /* [access NAME] sections, in file order */
+	struct mpsd_access access[MPSD_MAX_ACCESS];
+	struct mpsd_balance_cfg balance; /* [balance] */
 };
 
 void mpsd_config_defaults(struct mpsd_config *c);
@@ -167,6 +194,49 @@ struct mpsd_plan_in {
 };
 /* Fills out[] with the subflows to create now (at most max); returns their number. */
 size_t mpsd_plan(const struct mpsd_plan_in *in, struct mpsd_pair *out, size_t max);
+
+/* ---- balance.c (pure) ---- */
+/* The access network a subflow uses: the first whose interfaces hold ifname or whose
+ * clients hold peer (either may be NULL); -1 when none. */
+int mpsd_access_of(const struct mpsd_config *c, const char *ifname, const struct mps_addr *peer);
+/* true when ifname belongs to access network idx and to no other: its counters measure
+ * idx's whole load, MPTCP or not. */
+bool mpsd_access_dedicated(const struct mpsd_config *c, size_t idx, const char *ifname);
+/* Rates are bit/s; [0] = sent by this host, [1] = received. */
+struct mpsd_bal_net {
+	uint64_t capacity;      /* 0: not balanced */
+	uint64_t load[2];       /* everything measured on it, MPTCP or not */
+};
+struct mpsd_bal_conn {
+	uint32_t token;
+	uint64_t rate[2];       /* this connection's own usage */
+	int primary;            /* access network carrying it; -1 unknown (never moved) */
+	uint32_t paths;         /* bit i: it has an established subflow on access network i */
+	uint64_t moved_ms;      /* its last primary change, 0 = never */
+};
+struct mpsd_bal_params {
+	double band;            /* 0.10: utilisations may spread by 10 points */
+	uint64_t dwell_ms, idle_bps, now_ms;
+	unsigned max_moves;
+};
+struct mpsd_bal_move {
+	size_t conn;            /* index into the conns given */
+	int from, to;
+	uint64_t rate;          /* its busier direction */
+};
+enum mpsd_bal_verdict { MPSD_BAL_BALANCED, MPSD_BAL_MOVED, MPSD_BAL_STUCK, MPSD_BAL_NOMEM };
+struct mpsd_bal_summary {
+	enum mpsd_bal_verdict verdict;
+	double util_before[MPSD_MAX_ACCESS], util_after[MPSD_MAX_ACCESS]; /* after: predicted */
+	double spread_before, spread_after;
+};
+/* The primary changes that even out the networks' utilisations; fills moves[] (at most max)
+ * and sum, returns the number of moves. */
+size_t mpsd_balance(const struct mpsd_bal_net *nets, size_t n_nets,
+		    const struct mpsd_bal_conn *conns, size_t n_conns,
+		    const struct mpsd_bal_params *p, struct mpsd_bal_move *moves, size_t max,
+		    struct mpsd_bal_summary *sum);
+const char *mpsd_bal_verdict_name(enum mpsd_bal_verdict v);
 
 /* ---- loop.c ---- */
 typedef void (*mpsd_io_cb)(int fd, uint32_t events, void *data);
