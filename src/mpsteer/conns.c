@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "mpsteer/diag.h"
 #include "mpsteer/proc.h"
@@ -129,29 +130,19 @@ static void conn_text(const struct mps_conn *c, json_t *dconns)
 
 int cmd_conns(int argc, char **argv)
 {
-	struct mps_selector sel;
+	static const struct args_spec spec = { .cmd = "conns", .allowed = KW_SELECTOR,
+					       .one_of = KW_SELECTOR };
 	struct mps_snapshot *snap = NULL;
 	struct mps_proc_map *owners = NULL;
 	json_t *arr = NULL, *dconns = NULL;
-	bool filter = false;
-	char err[256];
+	struct args a;
+	bool filter;
 	size_t i;
 	int ret, derr;
 
-	if (argc == 2 && cli_is_help(argv[1])) {
-		printf("Usage: mpsteer [-j] conns [token T | pid P | peer ADDR[:PORT]]\n");
-		return EX_OK;
-	}
-	if (argc == 3) {
-		if (mps_selector_parse(argv[1], argv[2], &sel, err, sizeof(err))) {
-			cli_err("%s", err);
-			return EX_USAGE;
-		}
-		filter = true;
-	} else if (argc != 1) {
-		cli_err("conns takes at most one selector: token T | pid P | peer ADDR[:PORT]");
+	if (args_parse(&spec, argc - 1, argv + 1, &a))
 		return EX_USAGE;
-	}
+	filter = a.has & KW_SELECTOR;
 	ret = mps_snapshot_new(MPS_SNAP_OWNERS, &snap);
 	if (ret) {
 		cli_err("cannot list MPTCP connections: %s%s", strerror(-ret),
@@ -160,7 +151,7 @@ int cmd_conns(int argc, char **argv)
 	}
 	/* "pid P" means every connection P holds, as for primary: the snapshot
 	 * names only the lowest-pid holder of a shared socket. */
-	if (filter && sel.kind == MPS_SEL_PID && mps_proc_map_new(&owners))
+	if (filter && a.sel.kind == MPS_SEL_PID && mps_proc_map_new(&owners))
 		owners = NULL;
 	if (!cli.direct)
 		dconns = daemon_call(json_pack("{s:i,s:s}", "v", 1, "cmd", "conns"), &derr);
@@ -169,7 +160,7 @@ int cmd_conns(int argc, char **argv)
 	for (i = 0; i < snap->n_conns; i++) {
 		const struct mps_conn *c = &snap->conns[i];
 
-		if (filter && !mps_selector_match(&sel, c, owners))
+		if (filter && !mps_selector_match(&a.sel, c, owners))
 			continue;
 		if (arr)
 			json_array_append_new(arr, conn_json(c, dconns));

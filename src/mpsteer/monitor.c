@@ -12,17 +12,17 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "args.h"
 #include "cli.h"
 #include "mpsteer/pm.h"
 #include "out.h"
 
-#define MAX_FILTERS 16
 
 struct mon {
 	bool by_token;
 	uint32_t token;
 	size_t n_types;
-	int types[MAX_FILTERS];
+	int types[ARGS_MAX_EVENTS];
 	unsigned long events, lost;
 };
 
@@ -199,36 +199,15 @@ static void report_lost(struct mon *m)
 
 static int parse_args(int argc, char **argv, struct mon *m)
 {
-	int i, t;
+	static const struct args_spec spec = { .cmd = "monitor", .allowed = KW_TOKEN | KW_EVENT };
+	struct args a;
 
-	for (i = 1; i < argc; i++) {
-		if (i + 1 >= argc) {
-			cli_err("monitor: \"%s\" needs a value", argv[i]);
-			return -EINVAL;
-		}
-		if (!strcmp(argv[i], "token")) {
-			if (mps_parse_u32(argv[++i], UINT32_MAX, &m->token)) {
-				cli_err("monitor: invalid token \"%s\"", argv[i]);
-				return -EINVAL;
-			}
-			m->by_token = true;
-		} else if (!strcmp(argv[i], "event")) {
-			t = mps_event_type_from_name(argv[++i]);
-			if (t < 0) {
-				cli_err("monitor: unknown event \"%s\" (e.g. CREATED, SUB_ESTABLISHED)",
-					argv[i]);
-				return -EINVAL;
-			}
-			if (m->n_types == MAX_FILTERS) {
-				cli_err("monitor: at most %d event filters", MAX_FILTERS);
-				return -EINVAL;
-			}
-			m->types[m->n_types++] = t;
-		} else {
-			cli_err("monitor: unknown argument \"%s\" (token T, event NAME)", argv[i]);
-			return -EINVAL;
-		}
-	}
+	if (args_parse(&spec, argc - 1, argv + 1, &a))
+		return -EINVAL;
+	m->by_token = a.has & KW_TOKEN;
+	m->token = a.token;
+	m->n_types = a.n_events;
+	memcpy(m->types, a.events, sizeof(a.events));
 	return 0;
 }
 
@@ -261,10 +240,6 @@ int cmd_monitor(int argc, char **argv)
 	struct mps_pm *pm;
 	int ret;
 
-	if (argc == 2 && cli_is_help(argv[1])) {
-		printf("Usage: mpsteer [-j] [-v] monitor [token T] [event NAME]...\n");
-		return EX_OK;
-	}
 	if (parse_args(argc, argv, &m))
 		return EX_USAGE;
 	ret = mps_pm_new(&pm);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "mpsteer/pm.h"
 #include "mpsteer/proc.h"
@@ -20,43 +21,28 @@ struct primary_args {
 	bool dry_run;
 };
 
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: mpsteer [-j] primary { token T | pid P | peer ADDR[:PORT] } via { IFNAME | ADDR }"
-		   " [dry-run]\n"
-		   "       mpsteer primary { token T | pid P | peer ADDR[:PORT] } auto\n");
-}
-
 static int parse_args(int argc, char **argv, struct primary_args *a)
 {
-	char err[256];
-	int i = 3;
+	static const struct args_spec spec = {
+		.cmd = "primary", .allowed = KW_SELECTOR | KW_VIA | KW_AUTO | KW_DRY_RUN,
+		.one_of = KW_SELECTOR, .need_one_of = true,
+	};
+	struct args w;
 
 	memset(a, 0, sizeof(*a));
-	if (argc < 4) {
-		cli_err("primary needs a selector and \"via PATH\" (or \"auto\"); see \"mpsteer primary help\"");
+	if (args_parse(&spec, argc - 1, argv + 1, &w))
+		return -EINVAL;
+	if (!(w.has & KW_VIA) == !(w.has & KW_AUTO)) {
+		cli_err("primary needs either \"via PATH\" or \"auto\" after the selector");
 		return -EINVAL;
 	}
-	if (mps_selector_parse(argv[1], argv[2], &a->sel, err, sizeof(err))) {
-		cli_err("%s", err);
+	if ((w.has & KW_AUTO) && (w.has & KW_DRY_RUN)) {
+		cli_err("primary: \"dry-run\" goes with \"via PATH\", not with \"auto\"");
 		return -EINVAL;
 	}
-	if (!strcmp(argv[i], "auto")) {
-		i++;
-	} else if (!strcmp(argv[i], "via") && i + 1 < argc) {
-		a->path_word = argv[i + 1];
-		i += 2;
-	} else {
-		cli_err("expected \"via PATH\" or \"auto\" after the selector, not \"%s\"", argv[i]);
-		return -EINVAL;
-	}
-	for (; i < argc; i++) {
-		if (strcmp(argv[i], "dry-run")) {
-			cli_err("unknown argument \"%s\"", argv[i]);
-			return -EINVAL;
-		}
-		a->dry_run = true;
-	}
+	a->sel = w.sel;
+	a->path_word = w.via;
+	a->dry_run = w.has & KW_DRY_RUN;
 	return 0;
 }
 
@@ -232,10 +218,6 @@ int cmd_primary(int argc, char **argv)
 	char err[512];
 	int ret;
 
-	if (argc == 2 && cli_is_help(argv[1])) {
-		usage(stdout);
-		return EX_OK;
-	}
 	if (parse_args(argc, argv, &a))
 		return EX_USAGE;
 	ret = load(&a, &snap, &owners, &ifc);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 #include "ctl.h"
 #include "out.h"
@@ -50,14 +51,11 @@ int cmd_status(int argc, char **argv)
 	json_t *reply;
 	int err;
 
-	if (argc > 1) {
-		if (cli_is_help(argv[1])) {
-			printf("Usage: mpsteer [-j] status\n");
-			return EX_OK;
-		}
-		cli_err("status: unexpected argument '%s'", argv[1]);
+	static const struct args_spec spec = { .cmd = "status" };
+	struct args a;
+
+	if (args_parse(&spec, argc - 1, argv + 1, &a))
 		return EX_USAGE;
-	}
 	reply = daemon_call(mps_ctl_request_new("status"), &err);
 	if (!reply) {
 		mps_ctl_path(path, sizeof(path));

@@ -136,22 +136,14 @@ static void add_conn(struct mpsd_conn *c, void *data)
 static int get_token(json_t *req, uint32_t *token, char *err, size_t errlen)
 {
 	json_t *t = json_object_get(req, "token");
-	unsigned long long v;
-	char *end;
 
 	if (json_is_integer(t) && json_integer_value(t) >= 0 &&
 	    json_integer_value(t) <= UINT32_MAX) {
 		*token = (uint32_t)json_integer_value(t);
 		return 0;
 	}
-	if (json_is_string(t)) {
-		errno = 0;
-		v = strtoull(json_string_value(t), &end, 0);
-		if (!errno && !*end && end != json_string_value(t) && v <= UINT32_MAX) {
-			*token = (uint32_t)v;
-			return 0;
-		}
-	}
+	if (json_is_string(t) && !mps_parse_u32(json_string_value(t), UINT32_MAX, token))
+		return 0;
 	snprintf(err, errlen, "missing or bad \"token\" (a 32-bit number)");
 	return -EINVAL;
 }

@@ -64,8 +64,10 @@ expect_err "path matching no subflow" 66 "connection $tok_a has no established s
 	mps "$srv" primary token "$tok_a" via 10.0.9.9
 expect_err "path neither interface nor address" 64 'path "nosuch0" is neither' \
 	mps "$srv" primary token "$tok_a" via nosuch0
-expect_err "missing via" 64 'expected "via PATH"' mps "$srv" primary token "$tok_a" over s2
-expect_err "too few words" 64 "needs a selector" mps "$srv" primary token "$tok_a"
+expect_err "a word primary does not take" 64 'primary: unknown word "over" \(it takes token T' \
+	mps "$srv" primary token "$tok_a" over s2
+expect_err "missing via" 64 'needs either "via PATH" or "auto"' mps "$srv" primary token "$tok_a"
+expect_err "no selector" 64 'primary needs one of: token T, pid P, peer' mps "$srv" primary via s2
 expect_err "in-kernel PM connection" 69 "path_manager=userspace" \
 	mps "$cli" primary token "$cli_tok" via c2
 expect_err "unprivileged" 77 "needs CAP_NET_ADMIN" \
