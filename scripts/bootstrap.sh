@@ -19,6 +19,8 @@ pkgs=(
 	golang-go gcc-multilib
 	# benchmarks: the tools users have today
 	mptcpd mptcpd-plugins
+	# evaluation (eval/run.sh): plots, the VPN of scenario a
+	gnuplot-nox openvpn openssl
 )
 
 install_deps() {
