@@ -94,6 +94,7 @@ arm() {
 	echo $(($(ifbytes "$CLI" c1 rx) + $(ifbytes "$CLI" c2 rx))) >"$TMP/rx0"
 	bg "$CLI" curl -sf -o "$TMP/down.$name" http://10.7.0.2/big
 	curl_pid=$BG_PID
+	# shellcheck disable=SC2217 # bg hands its stdin on
 	bg "$CLI" ncat --send-only 10.7.0.2 9000 <"$TMP/up"
 	ncat_pid=$BG_PID
 	wait_for 120 "40% of the download ($name)" arrived_ge $((SIZE * 400000))
