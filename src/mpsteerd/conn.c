@@ -11,23 +11,20 @@
 
 #include "mpsteerd.h"
 
-static struct mpsd_conn **buckets;
-static size_t n_buckets, n_conns;
-
 static size_t slot(uint32_t token, size_t n)
 {
 	/* Tokens are random already; the multiply spreads low-entropy test values. */
 	return (size_t)((token * 2654435761u) % n);
 }
 
-static int rehash(size_t n)
+static int rehash(struct mpsd_conns *t, size_t n)
 {
 	struct mpsd_conn **b = calloc(n, sizeof(*b));
 
 	if (!b)
 		return -ENOMEM;
-	for (size_t i = 0; i < n_buckets; i++) {
-		struct mpsd_conn *c = buckets[i], *next;
+	for (size_t i = 0; i < t->n_buckets; i++) {
+		struct mpsd_conn *c = t->buckets[i], *next;
 
 		for (; c; c = next) {
 			next = c->hnext;
@@ -35,116 +32,160 @@ static int rehash(size_t n)
 			b[slot(c->token, n)] = c;
 		}
 	}
-	free(buckets);
-	buckets = b;
-	n_buckets = n;
+	free(t->buckets);
+	t->buckets = b;
+	t->n_buckets = n;
 	return 0;
 }
 
-static int grow(void)
+static int grow(struct mpsd_conns *t)
 {
-	return rehash(n_buckets ? n_buckets * 2 : 256);
+	return rehash(t, t->n_buckets ? t->n_buckets * 2 : 256);
 }
 
 /* Shrinks after a burst so that memory returns to its starting level;
  * the hysteresis (1/8 vs. full) keeps it from resizing back and forth. */
-static void maybe_shrink(void)
+static void maybe_shrink(struct mpsd_conns *t)
 {
-	size_t n = n_buckets;
+	size_t n = t->n_buckets;
 
-	if (n <= 256 || n_conns * 8 > n_buckets)
+	if (n <= 256 || t->n * 8 > t->n_buckets)
 		return;
-	while (n > 256 && n_conns * 2 < n / 2)
+	while (n > 256 && t->n * 2 < n / 2)
 		n /= 2;
-	rehash(n); /* on ENOMEM the old table stays */
+	rehash(t, n); /* on ENOMEM the old table stays */
 }
 
-struct mpsd_conn *conn_find(uint32_t token)
+struct mpsd_conn *conn_find(struct mpsd *d, uint32_t token)
 {
-	if (!n_buckets)
+	struct mpsd_conns *t = &d->conns;
+
+	if (!t->n_buckets)
 		return NULL;
-	for (struct mpsd_conn *c = buckets[slot(token, n_buckets)]; c; c = c->hnext)
+	for (struct mpsd_conn *c = t->buckets[slot(token, t->n_buckets)]; c; c = c->hnext)
 		if (c->token == token)
 			return c;
 	return NULL;
 }
 
-struct mpsd_conn *conn_new(uint32_t token)
+struct mpsd_conn *conn_new(struct mpsd *d, uint32_t token)
 {
+	struct mpsd_conns *t = &d->conns;
 	struct mpsd_conn *c;
 
-	if (n_conns >= n_buckets && grow())
+	if (t->n >= t->n_buckets && grow(t))
 		return NULL;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
 	c->token = token;
-	c->hnext = buckets[slot(token, n_buckets)];
-	buckets[slot(token, n_buckets)] = c;
-	n_conns++;
+	c->hnext = t->buckets[slot(token, t->n_buckets)];
+	t->buckets[slot(token, t->n_buckets)] = c;
+	t->n++;
 	return c;
 }
 
-void conn_free(struct mpsd_conn *c)
+void conn_free(struct mpsd *d, struct mpsd_conn *c)
 {
+	struct mpsd_conns *t = &d->conns;
 	struct mpsd_conn **pp;
 
 	if (!c)
 		return;
-	timer_cancel(&c->timer);
-	events_unmark(c);
-	for (pp = &buckets[slot(c->token, n_buckets)]; *pp; pp = &(*pp)->hnext) {
+	timer_cancel(d, &c->timer);
+	conn_unmark(d, c);
+	for (pp = &t->buckets[slot(c->token, t->n_buckets)]; *pp; pp = &(*pp)->hnext) {
 		if (*pp == c) {
 			*pp = c->hnext;
-			n_conns--;
+			t->n--;
 			break;
 		}
 	}
 	free(c->sf);
 	free(c);
-	maybe_shrink();
+	maybe_shrink(t);
 }
 
-size_t conn_count(void)
+size_t conn_count(struct mpsd *d)
 {
-	return n_conns;
+	return d->conns.n;
 }
 
-void conn_foreach(conn_iter_cb cb, void *data)
+void conn_foreach(struct mpsd *d, conn_iter_cb cb, void *data)
 {
 	/* Collect first: cb may free connections (and shrink the table). */
+	struct mpsd_conns *t = &d->conns;
 	struct mpsd_conn **all;
 	size_t n = 0;
 
-	if (!n_conns)
+	if (!t->n)
 		return;
-	all = malloc(n_conns * sizeof(*all));
+	all = malloc(t->n * sizeof(*all));
 	if (!all)
 		return;
-	for (size_t i = 0; i < n_buckets; i++)
-		for (struct mpsd_conn *c = buckets[i]; c; c = c->hnext)
+	for (size_t i = 0; i < t->n_buckets; i++)
+		for (struct mpsd_conn *c = t->buckets[i]; c; c = c->hnext)
 			all[n++] = c;
 	for (size_t i = 0; i < n; i++)
-		cb(all[i], data);
+		cb(d, all[i], data);
 	free(all);
 }
 
-void conn_free_all(void)
+void conn_free_all(struct mpsd *d)
 {
-	for (size_t i = 0; i < n_buckets; i++) {
-		struct mpsd_conn *c = buckets[i], *next;
+	struct mpsd_conns *t = &d->conns;
+
+	for (size_t i = 0; i < t->n_buckets; i++) {
+		struct mpsd_conn *c = t->buckets[i], *next;
 
 		for (; c; c = next) {
 			next = c->hnext;
-			timer_cancel(&c->timer);
-			events_unmark(c);
+			timer_cancel(d, &c->timer);
+			conn_unmark(d, c);
 			free(c->sf);
 			free(c);
 		}
 	}
-	free(buckets);
-	buckets = NULL;
-	n_buckets = n_conns = 0;
+	free(t->buckets);
+	t->buckets = NULL;
+	t->n_buckets = t->n = 0;
+}
+
+void conn_mark_dirty(struct mpsd *d, struct mpsd_conn *c)
+{
+	struct mpsd_conns *t = &d->conns;
+
+	if (c->dirty)
+		return;
+	c->dirty = true;
+	c->dprev = NULL;
+	c->dnext = t->dirty;
+	if (t->dirty)
+		t->dirty->dprev = c;
+	t->dirty = c;
+}
+
+void conn_unmark(struct mpsd *d, struct mpsd_conn *c)
+{
+	if (!c->dirty)
+		return;
+	if (c->dprev)
+		c->dprev->dnext = c->dnext;
+	else
+		d->conns.dirty = c->dnext;
+	if (c->dnext)
+		c->dnext->dprev = c->dprev;
+	c->dirty = false;
+	c->dnext = c->dprev = NULL;
+}
+
+struct mpsd_conn *conn_dirty_pop(struct mpsd *d)
+{
+	struct mpsd_conn *c = d->conns.dirty;
+
+	if (c)
+		conn_unmark(d, c);
+	return c;
 }
 
 struct mpsd_sf *conn_sf_add(struct mpsd_conn *c)
@@ -240,11 +281,11 @@ struct mpsd_retry *conn_retry(struct mpsd_conn *c, const struct mps_addr *local,
 	return &c->retry[c->n_retry++];
 }
 
-const char *conn_policy_name(const struct mpsd_conn *c, char *buf, size_t len)
+const char *conn_policy_name(struct mpsd *d, const struct mpsd_conn *c, char *buf, size_t len)
 {
 	if (c->unmanaged)
 		snprintf(buf, len, "unmanaged");
 	else
-		mpsd_policy_format(c->server_side ? &cfg.server : &cfg.client, buf, len);
+		mpsd_policy_format(c->server_side ? &d->cfg.server : &d->cfg.client, buf, len);
 	return buf;
 }

@@ -24,7 +24,7 @@
 #include "ctl.h"
 #include "mpsteerd.h"
 
-struct client {
+struct mpsd_client {
 	int fd;
 	struct ucred cred;
 	char *rbuf;
@@ -35,16 +35,12 @@ struct client {
 	bool cred_ok; /* SO_PEERCRED worked: else never privileged */
 };
 
-static int lfd = -1;
-static char sock_path[108];
-static struct client *clients[MPSD_MAX_CLIENTS];
-
-static void client_free(struct client *cl)
+static void client_free(struct mpsd *d, struct mpsd_client *cl)
 {
 	for (size_t i = 0; i < MPSD_MAX_CLIENTS; i++)
-		if (clients[i] == cl)
-			clients[i] = NULL;
-	loop_del(cl->fd);
+		if (d->ctl.clients[i] == cl)
+			d->ctl.clients[i] = NULL;
+	loop_del(d, cl->fd);
 	close(cl->fd);
 	free(cl->rbuf);
 	free(cl->wbuf);
@@ -78,23 +74,23 @@ static bool peer_in_group(int fd, gid_t gid)
  * process holds that pid by then (the client may have passed the fd on and exited), or groups
  * gained since.
  */
-static bool privileged(const struct client *cl)
+static bool privileged(struct mpsd *d, const struct mpsd_client *cl)
 {
 	if (!cl->cred_ok)
 		return false;
 	if (cl->cred.uid == 0)
 		return true;
-	if (!cfg.has_group)
+	if (!d->cfg.has_group)
 		return false;
-	return cl->cred.gid == cfg.gid || peer_in_group(cl->fd, cfg.gid);
+	return cl->cred.gid == d->cfg.gid || peer_in_group(cl->fd, d->cfg.gid);
 }
 
 /* ---- requests ---- */
 
-static json_t *sf_json(const struct mpsd_sf *sf)
+static json_t *sf_json(struct mpsd *d, const struct mpsd_sf *sf)
 {
 	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN];
-	const struct mpsd_iface *f = links_iface(sf->ifindex);
+	const struct mpsd_iface *f = links_iface(d, sf->ifindex);
 
 	return json_pack("{s:s, s:s, s:s?, s:i, s:i, s:s, s:b, s:b, s:b}",
 			 "local", mps_addr_format(&sf->local, l, sizeof(l)),
@@ -106,16 +102,16 @@ static json_t *sf_json(const struct mpsd_sf *sf)
 			 "created_by_daemon", sf->ours);
 }
 
-static json_t *conn_json(const struct mpsd_conn *c)
+static json_t *conn_json(struct mpsd *d, const struct mpsd_conn *c)
 {
 	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN], pol[32];
 	json_t *sfs = json_array(), *j;
 
 	for (size_t i = 0; i < c->n_sf; i++)
-		json_array_append_new(sfs, sf_json(&c->sf[i]));
+		json_array_append_new(sfs, sf_json(d, &c->sf[i]));
 	j = json_pack("{s:I, s:b, s:s, s:s?, s:s, s:s, s:s, s:b, s:i, s:i, s:i, s:o}",
 		      "token", (json_int_t)c->token, "managed", !c->unmanaged,
-		      "policy", conn_policy_name(c, pol, sizeof(pol)),
+		      "policy", conn_policy_name(d, c, pol, sizeof(pol)),
 		      "override", c->has_override ? c->override : NULL,
 		      "side", c->server_side ? "server" : "client",
 		      "local", mps_addr_format(&c->local0, l, sizeof(l)),
@@ -127,9 +123,9 @@ static json_t *conn_json(const struct mpsd_conn *c)
 	return j;
 }
 
-static void add_conn(struct mpsd_conn *c, void *data)
+static void add_conn(struct mpsd *d, struct mpsd_conn *c, void *data)
 {
-	json_array_append_new(data, conn_json(c));
+	json_array_append_new(data, conn_json(d, c));
 }
 
 /* "token" as a number, or a string "0x1a2b" / "6699". */
@@ -148,7 +144,7 @@ static int get_token(json_t *req, uint32_t *token, char *err, size_t errlen)
 	return -EINVAL;
 }
 
-static json_t *req_conns(json_t *req, char *err, size_t errlen)
+static json_t *req_conns(struct mpsd *d, json_t *req, char *err, size_t errlen)
 {
 	json_t *arr = json_array();
 	uint32_t token;
@@ -160,47 +156,47 @@ static json_t *req_conns(json_t *req, char *err, size_t errlen)
 			json_decref(arr);
 			return NULL;
 		}
-		c = conn_find(token);
+		c = conn_find(d, token);
 		if (c)
-			json_array_append_new(arr, conn_json(c));
+			json_array_append_new(arr, conn_json(d, c));
 	} else {
-		conn_foreach(add_conn, arr);
+		conn_foreach(d, add_conn, arr);
 	}
 	return json_pack("{s:b, s:o}", "ok", 1, "conns", arr);
 }
 
-static json_t *req_status(json_t *req, char *err, size_t errlen)
+static json_t *req_status(struct mpsd *d, json_t *req, char *err, size_t errlen)
 {
 	char cp[32], sp[32];
 
 	return json_pack("{s:b, s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
 			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "ok", 1, "version", MPS_VERSION, "pid", (int)getpid(),
-			 "uptime_s", (json_int_t)((now_ms() - stats.start_ms) / 1000),
-			 "config", cfg.path[0] ? cfg.path : "(defaults)",
-			 "client_policy", mpsd_policy_format(&cfg.client, cp, sizeof(cp)),
-			 "server_policy", mpsd_policy_format(&cfg.server, sp, sizeof(sp)),
-			 "log_level", log_level_name(cfg.log_level),
-			 "connections", (json_int_t)conn_count(),
-			 "events", (json_int_t)stats.events,
-			 "conns_established", (json_int_t)stats.conns_established,
-			 "conns_closed", (json_int_t)stats.conns_closed,
-			 "resyncs", (json_int_t)stats.resyncs,
-			 "reconciles", (json_int_t)stats.reconciles,
-			 "adopted", (json_int_t)stats.adopted,
-			 "reaped", (json_int_t)stats.reaped,
-			 "vanished", (json_int_t)stats.vanished,
-			 "subflows_created", (json_int_t)stats.subflows_created,
-			 "subflows_failed", (json_int_t)stats.subflows_failed,
-			 "subflows_retried", (json_int_t)stats.subflows_retried,
-			 "subflows_closed_link", (json_int_t)stats.subflows_closed_link,
-			 "demoted", (json_int_t)stats.demoted,
-			 "announced", (json_int_t)stats.announced,
-			 "overrides", (json_int_t)stats.overrides,
-			 "ctl_requests", (json_int_t)stats.ctl_requests);
+			 "uptime_s", (json_int_t)((now_ms() - d->stats.start_ms) / 1000),
+			 "config", d->cfg.path[0] ? d->cfg.path : "(defaults)",
+			 "client_policy", mpsd_policy_format(&d->cfg.client, cp, sizeof(cp)),
+			 "server_policy", mpsd_policy_format(&d->cfg.server, sp, sizeof(sp)),
+			 "log_level", log_level_name(d->cfg.log_level),
+			 "connections", (json_int_t)conn_count(d),
+			 "events", (json_int_t)d->stats.events,
+			 "conns_established", (json_int_t)d->stats.conns_established,
+			 "conns_closed", (json_int_t)d->stats.conns_closed,
+			 "resyncs", (json_int_t)d->stats.resyncs,
+			 "reconciles", (json_int_t)d->stats.reconciles,
+			 "adopted", (json_int_t)d->stats.adopted,
+			 "reaped", (json_int_t)d->stats.reaped,
+			 "vanished", (json_int_t)d->stats.vanished,
+			 "subflows_created", (json_int_t)d->stats.subflows_created,
+			 "subflows_failed", (json_int_t)d->stats.subflows_failed,
+			 "subflows_retried", (json_int_t)d->stats.subflows_retried,
+			 "subflows_closed_link", (json_int_t)d->stats.subflows_closed_link,
+			 "demoted", (json_int_t)d->stats.demoted,
+			 "announced", (json_int_t)d->stats.announced,
+			 "overrides", (json_int_t)d->stats.overrides,
+			 "ctl_requests", (json_int_t)d->stats.ctl_requests);
 }
 
-static json_t *req_override_set(json_t *req, char *err, size_t errlen)
+static json_t *req_override_set(struct mpsd *d, json_t *req, char *err, size_t errlen)
 {
 	json_t *via = json_object_get(req, "via");
 	uint32_t token;
@@ -211,30 +207,30 @@ static json_t *req_override_set(json_t *req, char *err, size_t errlen)
 		snprintf(err, errlen, "missing \"via\" string (interface or address)");
 		return NULL;
 	}
-	if (pm_override_set(token, json_string_value(via), err, errlen))
+	if (pm_override_set(d, token, json_string_value(via), err, errlen))
 		return NULL;
 	return mps_ctl_ok_new();
 }
 
-static json_t *req_override_clear(json_t *req, char *err, size_t errlen)
+static json_t *req_override_clear(struct mpsd *d, json_t *req, char *err, size_t errlen)
 {
 	uint32_t token;
 
-	if (get_token(req, &token, err, errlen) || pm_override_clear(token, err, errlen))
+	if (get_token(req, &token, err, errlen) || pm_override_clear(d, token, err, errlen))
 		return NULL;
 	return mps_ctl_ok_new();
 }
 
-static json_t *req_reload(json_t *req, char *err, size_t errlen)
+static json_t *req_reload(struct mpsd *d, json_t *req, char *err, size_t errlen)
 {
-	if (mpsd_reload(err, errlen))
+	if (d->reload(d, err, errlen))
 		return NULL;
 	return mps_ctl_ok_new();
 }
 
 static const struct {
 	const char *name;
-	json_t *(*fn)(json_t *req, char *err, size_t errlen);
+	json_t *(*fn)(struct mpsd *d, json_t *req, char *err, size_t errlen);
 	bool changes; /* needs privilege */
 } requests[] = {
 	{ "status", req_status, false },
@@ -244,7 +240,7 @@ static const struct {
 	{ "reload", req_reload, true },
 };
 
-static json_t *dispatch(struct client *cl, const char *line, size_t len)
+static json_t *dispatch(struct mpsd *d, struct mpsd_client *cl, const char *line, size_t len)
 {
 	char err[256] = "";
 	const char *cmd;
@@ -258,12 +254,12 @@ static json_t *dispatch(struct client *cl, const char *line, size_t len)
 			break;
 	if (i == sizeof(requests) / sizeof(requests[0])) {
 		snprintf(err, sizeof(err), "unknown command '%.64s'", cmd);
-	} else if (requests[i].changes && !privileged(cl)) {
+	} else if (requests[i].changes && !privileged(d, cl)) {
 		snprintf(err, sizeof(err), "permission denied: '%s' needs root%s", cmd,
-			 cfg.has_group ? " or the control group" : "");
+			 d->cfg.has_group ? " or the control group" : "");
 		log_info("control: uid %u denied '%s'", (unsigned)cl->cred.uid, cmd);
 	} else {
-		rep = requests[i].fn(req, err, sizeof(err));
+		rep = requests[i].fn(d, req, err, sizeof(err));
 		if (!rep && !err[0])
 			snprintf(err, sizeof(err), "out of memory");
 	}
@@ -273,9 +269,9 @@ static json_t *dispatch(struct client *cl, const char *line, size_t len)
 
 /* ---- I/O ---- */
 
-static void client_io(int fd, uint32_t events, void *data);
+static void client_io(struct mpsd *d, int fd, uint32_t events, void *data);
 
-static void flush(struct client *cl)
+static void flush(struct mpsd *d, struct mpsd_client *cl)
 {
 	while (cl->woff < cl->wlen) {
 		ssize_t n = send(cl->fd, cl->wbuf + cl->woff, cl->wlen - cl->woff,
@@ -295,10 +291,10 @@ static void flush(struct client *cl)
 		cl->wbuf = NULL;
 		cl->wlen = cl->woff = 0;
 	}
-	loop_mod(cl->fd, cl->wlen ? EPOLLOUT : EPOLLIN, cl);
+	loop_mod(d, cl->fd, cl->wlen ? EPOLLOUT : EPOLLIN, cl);
 }
 
-static void queue_reply(struct client *cl, json_t *rep)
+static void queue_reply(struct mpsd *d, struct mpsd_client *cl, json_t *rep)
 {
 	char *s = rep ? json_dumps(rep, JSON_COMPACT) : NULL;
 	size_t len;
@@ -313,62 +309,62 @@ static void queue_reply(struct client *cl, json_t *rep)
 	s[len] = '\n'; /* the NUL becomes the line end; wlen excludes nothing else */
 	cl->wlen = len + 1;
 	cl->woff = 0;
-	flush(cl);
+	flush(d, cl);
 }
 
-static void error_and_close(struct client *cl, const char *msg)
+static void error_and_close(struct mpsd *d, struct mpsd_client *cl, const char *msg)
 {
-	stats.ctl_errors++;
+	d->stats.ctl_errors++;
 	cl->closing = true;
-	queue_reply(cl, mps_ctl_error_new(msg));
+	queue_reply(d, cl, mps_ctl_error_new(msg));
 }
 
 /* Handles at most one complete line: the next waits until its reply is out. */
-static void process(struct client *cl)
+static void process(struct mpsd *d, struct mpsd_client *cl)
 {
 	char *nl = memchr(cl->rbuf, '\n', cl->rlen);
 	size_t len;
 
 	if (!nl) {
 		if (cl->rlen >= MPS_CTL_MAX_REQUEST)
-			error_and_close(cl, "request too long");
+			error_and_close(d, cl, "request too long");
 		return;
 	}
 	len = (size_t)(nl - cl->rbuf);
-	stats.ctl_requests++;
-	queue_reply(cl, dispatch(cl, cl->rbuf, len));
+	d->stats.ctl_requests++;
+	queue_reply(d, cl, dispatch(d, cl, cl->rbuf, len));
 	memmove(cl->rbuf, nl + 1, cl->rlen - len - 1);
 	cl->rlen -= len + 1;
 }
 
-static void drain(struct client *cl)
+static void drain(struct mpsd *d, struct mpsd_client *cl)
 {
 	while (!cl->wlen && !cl->closing && cl->rlen) {
 		size_t before = cl->rlen;
 
-		process(cl);
+		process(d, cl);
 		if (cl->rlen == before && !cl->wlen)
 			break; /* an incomplete line: wait for more */
 	}
 }
 
-static void client_io(int fd, uint32_t events, void *data)
+static void client_io(struct mpsd *d, int fd, uint32_t events, void *data)
 {
-	struct client *cl = data;
+	struct mpsd_client *cl = data;
 	ssize_t n;
 
 	if (events & EPOLLOUT)
-		flush(cl);
+		flush(d, cl);
 	if (!cl->wlen && !cl->closing && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
 		n = recv(fd, cl->rbuf + cl->rlen, MPS_CTL_MAX_REQUEST - cl->rlen, MSG_DONTWAIT);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-			return client_free(cl);
+			return client_free(d, cl);
 		if (n > 0)
 			cl->rlen += (size_t)n;
 	}
-	drain(cl);
+	drain(d, cl);
 	if (!cl->wlen && cl->closing)
-		client_free(cl);
+		client_free(d, cl);
 }
 
 /*
@@ -377,18 +373,18 @@ static void client_io(int fd, uint32_t events, void *data)
  */
 #define CTL_RESERVED_PRIVILEGED 4
 
-static int free_slot(const struct client *cl)
+static int free_slot(struct mpsd *d, const struct mpsd_client *cl)
 {
 	size_t unpriv = 0;
 	int slot = -1;
 
 	for (int i = 0; i < MPSD_MAX_CLIENTS; i++) {
-		if (!clients[i] && slot < 0)
+		if (!d->ctl.clients[i] && slot < 0)
 			slot = i;
-		else if (clients[i] && !privileged(clients[i]))
+		else if (d->ctl.clients[i] && !privileged(d, d->ctl.clients[i]))
 			unpriv++;
 	}
-	if (!privileged(cl) && unpriv >= MPSD_MAX_CLIENTS - CTL_RESERVED_PRIVILEGED)
+	if (!privileged(d, cl) && unpriv >= MPSD_MAX_CLIENTS - CTL_RESERVED_PRIVILEGED)
 		return -1;
 	return slot;
 }
@@ -402,13 +398,13 @@ static void turn_away(int s)
 	close(s);
 }
 
-static void on_accept(int fd, uint32_t events, void *data)
+static void on_accept(struct mpsd *d, int fd, uint32_t events, void *data)
 {
-	struct client *cl;
+	struct mpsd_client *cl;
 	socklen_t len;
 	int s, slot;
 
-	s = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	s = accept4(d->ctl.lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (s < 0)
 		return;
 	cl = calloc(1, sizeof(*cl));
@@ -417,16 +413,16 @@ static void on_accept(int fd, uint32_t events, void *data)
 	cl->fd = s;
 	len = sizeof(cl->cred);
 	cl->cred_ok = getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cl->cred, &len) == 0;
-	slot = free_slot(cl);
+	slot = free_slot(d, cl);
 	if (slot >= 0)
 		cl->rbuf = malloc(MPS_CTL_MAX_REQUEST);
 	if (slot < 0 || !cl->rbuf) {
 		free(cl);
 		return turn_away(s);
 	}
-	clients[slot] = cl;
-	if (loop_add(s, EPOLLIN, client_io, cl))
-		client_free(cl);
+	d->ctl.clients[slot] = cl;
+	if (loop_add(d, s, EPOLLIN, client_io, cl))
+		client_free(d, cl);
 }
 
 /*
@@ -447,50 +443,50 @@ static bool socket_alive(const char *path)
 	return ok;
 }
 
-int ctlsrv_init(void)
+int ctlsrv_init(struct mpsd *d)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	mode_t old;
 	int err;
 
-	err = mps_ctl_path(sock_path, sizeof(sock_path));
+	err = mps_ctl_path(d->ctl.sock_path, sizeof(d->ctl.sock_path));
 	if (err)
 		return err;
 	if (mkdir(mps_ctl_rundir(), 0755) < 0 && errno != EEXIST)
 		return -errno;
-	if (socket_alive(sock_path)) {
-		log_err("another mpsteerd answers on %s", sock_path);
-		sock_path[0] = '\0';
+	if (socket_alive(d->ctl.sock_path)) {
+		log_err("another mpsteerd answers on %s", d->ctl.sock_path);
+		d->ctl.sock_path[0] = '\0';
 		return -EADDRINUSE;
 	}
-	unlink(sock_path); /* stale, from a daemon that was killed */
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (lfd < 0)
+	unlink(d->ctl.sock_path); /* stale, from a daemon that was killed */
+	d->ctl.lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (d->ctl.lfd < 0)
 		return -errno;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sock_path);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", d->ctl.sock_path);
 	/* Everyone may connect and read; changes are checked per request. */
 	old = umask(0111);
-	err = bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ? -errno : 0;
+	err = bind(d->ctl.lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ? -errno : 0;
 	umask(old);
-	if (!err && listen(lfd, 16) < 0)
+	if (!err && listen(d->ctl.lfd, 16) < 0)
 		err = -errno;
 	if (!err)
-		err = loop_add(lfd, EPOLLIN, on_accept, NULL);
+		err = loop_add(d, d->ctl.lfd, EPOLLIN, on_accept, NULL);
 	if (!err)
-		log_info("control socket %s", sock_path);
+		log_info("control socket %s", d->ctl.sock_path);
 	return err;
 }
 
-void ctlsrv_fini(void)
+void ctlsrv_fini(struct mpsd *d)
 {
 	for (size_t i = 0; i < MPSD_MAX_CLIENTS; i++)
-		if (clients[i])
-			client_free(clients[i]);
-	if (lfd >= 0) {
-		loop_del(lfd);
-		close(lfd);
-		lfd = -1;
+		if (d->ctl.clients[i])
+			client_free(d, d->ctl.clients[i]);
+	if (d->ctl.lfd >= 0) {
+		loop_del(d, d->ctl.lfd);
+		close(d->ctl.lfd);
+		d->ctl.lfd = -1;
 	}
-	if (sock_path[0])
-		unlink(sock_path);
+	if (d->ctl.sock_path[0])
+		unlink(d->ctl.sock_path);
 }

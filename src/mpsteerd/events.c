@@ -16,62 +16,31 @@
 
 #include "mpsteerd.h"
 
-static struct mps_pm *pm_ev;
-static uint64_t generation;
-static struct mpsd_conn *dirty_head;
-
 /* The receive buffer of the event socket: a burst of events waits there while
  * the daemon works; what does not fit is lost (and answered by a resync). */
-void events_set_buffer(unsigned bytes)
+void events_set_buffer(struct mpsd *d, unsigned bytes)
 {
 	int sz = (int)bytes;
 
-	if (pm_ev && setsockopt(mps_pm_fd(pm_ev), SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+	if (d->events.sock &&
+	    setsockopt(mps_pm_fd(d->events.sock), SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
 		log_warn("event socket buffer of %u bytes: %s", bytes, strerror(errno));
 }
 
-void events_mark_dirty(struct mpsd_conn *c)
+static void flush_dirty(struct mpsd *d)
 {
-	if (c->dirty)
-		return;
-	c->dirty = true;
-	c->dprev = NULL;
-	c->dnext = dirty_head;
-	if (dirty_head)
-		dirty_head->dprev = c;
-	dirty_head = c;
+	struct mpsd_conn *c;
+
+	while ((c = conn_dirty_pop(d)))
+		pm_conn_refresh(d, c); /* may free c */
 }
 
-void events_unmark(struct mpsd_conn *c)
+static struct mpsd_conn *conn_from_event(struct mpsd *d, const struct mps_event *ev)
 {
-	if (!c->dirty)
-		return;
-	if (c->dprev)
-		c->dprev->dnext = c->dnext;
-	else
-		dirty_head = c->dnext;
-	if (c->dnext)
-		c->dnext->dprev = c->dprev;
-	c->dirty = false;
-	c->dnext = c->dprev = NULL;
-}
-
-static void flush_dirty(void)
-{
-	while (dirty_head) {
-		struct mpsd_conn *c = dirty_head;
-
-		events_unmark(c);
-		pm_conn_refresh(c); /* may free c */
-	}
-}
-
-static struct mpsd_conn *conn_from_event(const struct mps_event *ev)
-{
-	struct mpsd_conn *c = conn_find(ev->token);
+	struct mpsd_conn *c = conn_find(d, ev->token);
 
 	if (!c) {
-		c = conn_new(ev->token);
+		c = conn_new(d, ev->token);
 		if (!c) {
 			log_err("out of memory for token 0x%08x", ev->token);
 			return NULL;
@@ -92,15 +61,15 @@ static struct mpsd_conn *conn_from_event(const struct mps_event *ev)
 	if (ev->has & MPS_EVH_IF_IDX && ev->ifindex > 0)
 		c->ifindex0 = ev->ifindex;
 	else if (!c->ifindex0 && (ev->has & MPS_EVH_DADDR))
-		c->ifindex0 = links_oif(&c->local0, &c->remote0);
+		c->ifindex0 = links_oif(d, &c->local0, &c->remote0);
 	return c;
 }
 
-static int sf_ifindex(const struct mps_event *ev)
+static int sf_ifindex(struct mpsd *d, const struct mps_event *ev)
 {
 	if (ev->has & MPS_EVH_IF_IDX && ev->ifindex > 0)
 		return ev->ifindex;
-	return links_oif(&ev->saddr, &ev->daddr);
+	return links_oif(d, &ev->saddr, &ev->daddr);
 }
 
 /* The subflow of an event: exact ports, else one we created (no local port yet). */
@@ -120,9 +89,9 @@ static struct mpsd_sf *event_sf(struct mpsd_conn *c, const struct mps_event *ev)
 	return NULL;
 }
 
-static void on_established(const struct mps_event *ev)
+static void on_established(struct mpsd *d, const struct mps_event *ev)
 {
-	struct mpsd_conn *c = conn_from_event(ev);
+	struct mpsd_conn *c = conn_from_event(d, ev);
 	struct mpsd_sf *sf;
 
 	if (!c)
@@ -139,27 +108,27 @@ static void on_established(const struct mps_event *ev)
 			sf->since_ms = now_ms();
 		}
 	}
-	events_mark_dirty(c);
+	conn_mark_dirty(d, c);
 }
 
-static void on_announced(struct mpsd_conn *c, const struct mps_event *ev)
+static void on_announced(struct mpsd *d, struct mpsd_conn *c, const struct mps_event *ev)
 {
 	size_t max = sizeof(c->remotes) / sizeof(c->remotes[0]);
 
 	for (size_t i = 0; i < c->n_remotes; i++) {
 		if (c->remote_ids[i] == ev->rem_id) {
 			c->remotes[i] = ev->daddr;
-			return events_mark_dirty(c);
+			return conn_mark_dirty(d, c);
 		}
 	}
 	if (c->n_remotes == max)
 		return;
 	c->remotes[c->n_remotes] = ev->daddr;
 	c->remote_ids[c->n_remotes++] = ev->rem_id;
-	events_mark_dirty(c);
+	conn_mark_dirty(d, c);
 }
 
-static void on_removed(struct mpsd_conn *c, const struct mps_event *ev)
+static void on_removed(struct mpsd *d, struct mpsd_conn *c, const struct mps_event *ev)
 {
 	for (size_t i = 0; i < c->n_remotes; i++) {
 		if (c->remote_ids[i] != ev->rem_id)
@@ -171,7 +140,7 @@ static void on_removed(struct mpsd_conn *c, const struct mps_event *ev)
 	}
 }
 
-static void on_sub_established(struct mpsd_conn *c, const struct mps_event *ev)
+static void on_sub_established(struct mpsd *d, struct mpsd_conn *c, const struct mps_event *ev)
 {
 	struct mpsd_sf *sf = event_sf(c, ev);
 
@@ -185,14 +154,14 @@ static void on_sub_established(struct mpsd_conn *c, const struct mps_event *ev)
 	sf->remote = ev->daddr;
 	sf->loc_id = ev->loc_id;
 	sf->rem_id = ev->rem_id;
-	sf->ifindex = sf_ifindex(ev);
+	sf->ifindex = sf_ifindex(d, ev);
 	sf->since_ms = now_ms();
 	conn_local_id_note(c, &ev->saddr, ev->loc_id);
 	/* The override or static rules cover new subflows too. */
-	events_mark_dirty(c);
+	conn_mark_dirty(d, c);
 }
 
-static void on_sub_closed(struct mpsd_conn *c, const struct mps_event *ev)
+static void on_sub_closed(struct mpsd *d, struct mpsd_conn *c, const struct mps_event *ev)
 {
 	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN];
 	struct mpsd_sf *sf = event_sf(c, ev);
@@ -213,16 +182,16 @@ static void on_sub_closed(struct mpsd_conn *c, const struct mps_event *ev)
 		  mps_addr_format(&ev->daddr, r, sizeof(r)),
 		  ev->error, pending ? ", handshake failed" : "");
 	if (pending || ev->error) {
-		stats.subflows_failed++;
+		d->stats.subflows_failed++;
 		c->subflows_failed++;
 	}
 	if (c->state != CONN_ESTABLISHED)
 		return;
 	/* Re-created by the next update after a backoff; the policy decides whether. */
-	pm_note_failure(c, &local, &remote, lived);
+	pm_note_failure(d, c, &local, &remote, lived);
 }
 
-static void on_sub_priority(struct mpsd_conn *c, const struct mps_event *ev)
+static void on_sub_priority(struct mpsd *d, struct mpsd_conn *c, const struct mps_event *ev)
 {
 	struct mpsd_sf *sf = event_sf(c, ev);
 
@@ -232,10 +201,11 @@ static void on_sub_priority(struct mpsd_conn *c, const struct mps_event *ev)
 
 static int on_event(const struct mps_event *raw, void *data)
 {
+	struct mpsd *d = data;
 	struct mps_event unmapped = *raw, *ev = &unmapped;
 	struct mpsd_conn *c;
 
-	stats.events++;
+	d->stats.events++;
 	if (!(ev->has & MPS_EVH_TOKEN))
 		return 0;
 	/* A dual-stack listener's IPv4 clients come as ::ffff:a.b.c.d: the
@@ -244,37 +214,37 @@ static int on_event(const struct mps_event *raw, void *data)
 	mps_addr_unmap(&unmapped.daddr);
 	switch (ev->type) {
 	case MPS_EV_CREATED:
-		conn_from_event(ev);
+		conn_from_event(d, ev);
 		return 0;
 	case MPS_EV_ESTABLISHED:
-		stats.conns_established++;
-		on_established(ev);
+		d->stats.conns_established++;
+		on_established(d, ev);
 		return 0;
 	case MPS_EV_CLOSED:
-		stats.conns_closed++;
-		conn_free(conn_find(ev->token)); /* also leaves the update list */
+		d->stats.conns_closed++;
+		conn_free(d, conn_find(d, ev->token)); /* also leaves the update list */
 		return 0;
 	default:
 		break;
 	}
-	c = conn_find(ev->token);
+	c = conn_find(d, ev->token);
 	if (!c)
 		return 0; /* unknown connection: reconciliation adopts it */
 	switch (ev->type) {
 	case MPS_EV_ANNOUNCED:
-		on_announced(c, ev);
+		on_announced(d, c, ev);
 		break;
 	case MPS_EV_REMOVED:
-		on_removed(c, ev);
+		on_removed(d, c, ev);
 		break;
 	case MPS_EV_SUB_ESTABLISHED:
-		on_sub_established(c, ev);
+		on_sub_established(d, c, ev);
 		break;
 	case MPS_EV_SUB_CLOSED:
-		on_sub_closed(c, ev);
+		on_sub_closed(d, c, ev);
 		break;
 	case MPS_EV_SUB_PRIORITY:
-		on_sub_priority(c, ev);
+		on_sub_priority(d, c, ev);
 		break;
 	default:
 		break;
@@ -282,18 +252,18 @@ static int on_event(const struct mps_event *raw, void *data)
 	return 0;
 }
 
-static void on_readable(int fd, uint32_t events, void *data)
+static void on_readable(struct mpsd *d, int fd, uint32_t events, void *data)
 {
 	/* Bounded per wakeup so that the control socket and timers stay served. */
 	for (int i = 0; i < 16; i++) {
-		int err = mps_pm_recv_events(pm_ev, on_event, NULL);
+		int err = mps_pm_recv_events(d->events.sock, on_event, d);
 
 		if (err == -EAGAIN)
 			break;
 		if (err == -ENOBUFS) {
 			log_warn("event socket overflowed: events lost, resyncing with sock_diag");
-			stats.resyncs++;
-			pm_reconcile();
+			d->stats.resyncs++;
+			events_reconcile(d);
 			return;
 		}
 		if (err) {
@@ -301,32 +271,32 @@ static void on_readable(int fd, uint32_t events, void *data)
 			break;
 		}
 	}
-	flush_dirty();
+	flush_dirty(d);
 }
 
-int events_init(void)
+int events_init(struct mpsd *d)
 {
-	int err = mps_pm_new(&pm_ev), fd, fl;
+	int err = mps_pm_new(&d->events.sock), fd, fl;
 
 	if (err)
 		return err;
-	err = mps_pm_subscribe(pm_ev);
+	err = mps_pm_subscribe(d->events.sock);
 	if (err)
 		return err;
-	fd = mps_pm_fd(pm_ev);
-	events_set_buffer(cfg.event_buffer);
+	fd = mps_pm_fd(d->events.sock);
+	events_set_buffer(d, d->cfg.event_buffer);
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return -errno;
-	return loop_add(fd, EPOLLIN, on_readable, NULL);
+	return loop_add(d, fd, EPOLLIN, on_readable, NULL);
 }
 
-void events_fini(void)
+void events_fini(struct mpsd *d)
 {
-	if (pm_ev)
-		loop_del(mps_pm_fd(pm_ev));
-	mps_pm_free(pm_ev);
-	pm_ev = NULL;
+	if (d->events.sock)
+		loop_del(d, mps_pm_fd(d->events.sock));
+	mps_pm_free(d->events.sock);
+	d->events.sock = NULL;
 }
 
 /* ---- reconciliation ---- */
@@ -365,7 +335,7 @@ static bool is_server_side(struct recon *x, const struct mps_conn *k)
 	return false;
 }
 
-static void sync_subflows(struct mpsd_conn *c, const struct mps_conn *k)
+static void sync_subflows(struct mpsd *d, struct mpsd_conn *c, const struct mps_conn *k)
 {
 	/* Established records the kernel no longer has: their SUB_CLOSED was lost. */
 	for (size_t i = c->n_sf; i-- > 0;) {
@@ -380,12 +350,12 @@ static void sync_subflows(struct mpsd_conn *c, const struct mps_conn *k)
 			conn_sf_del(c, &c->sf[i]);
 	}
 	for (size_t j = 0; j < k->n_subflows; j++) {
-		const struct mps_subflow *d = &k->subflows[j];
-		struct mpsd_sf *sf = conn_sf_find(c, &d->local, &d->remote);
+		const struct mps_subflow *ks = &k->subflows[j];
+		struct mpsd_sf *sf = conn_sf_find(c, &ks->local, &ks->remote);
 
-		if (d->state != TCP_ESTABLISHED)
+		if (ks->state != TCP_ESTABLISHED)
 			continue;
-		if (!sf || (sf->local.port && sf->local.port != d->local.port))
+		if (!sf || (sf->local.port && sf->local.port != ks->local.port))
 			sf = conn_sf_add(c);
 		if (!sf)
 			return;
@@ -393,22 +363,22 @@ static void sync_subflows(struct mpsd_conn *c, const struct mps_conn *k)
 			sf->since_ms = now_ms();
 		/* A known subflow keeps its interface (the bound one, from its events). */
 		if (!sf->ifindex)
-			sf->ifindex = links_oif(&d->local, &d->remote);
+			sf->ifindex = links_oif(d, &ks->local, &ks->remote);
 		sf->state = SF_ESTABLISHED;
-		sf->local = d->local;
-		sf->remote = d->remote;
-		sf->loc_id = d->loc_id;
-		sf->rem_id = d->rem_id;
-		sf->backup_local = d->backup_local;
-		sf->backup_peer = d->backup_peer;
-		conn_local_id_note(c, &d->local, d->loc_id);
+		sf->local = ks->local;
+		sf->remote = ks->remote;
+		sf->loc_id = ks->loc_id;
+		sf->rem_id = ks->rem_id;
+		sf->backup_local = ks->backup_local;
+		sf->backup_peer = ks->backup_peer;
+		conn_local_id_note(c, &ks->local, ks->loc_id);
 	}
 }
 
-static void adopt(struct recon *x, const struct mps_conn *k)
+static void adopt(struct mpsd *d, struct recon *x, const struct mps_conn *k)
 {
 	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN];
-	struct mpsd_conn *c = conn_new(k->token);
+	struct mpsd_conn *c = conn_new(d, k->token);
 
 	if (!c)
 		return;
@@ -417,56 +387,56 @@ static void adopt(struct recon *x, const struct mps_conn *k)
 	c->local0 = k->local;
 	c->remote0 = k->remote;
 	c->family = k->local.family;
-	c->ifindex0 = links_oif(&k->local, &k->remote);
+	c->ifindex0 = links_oif(d, &k->local, &k->remote);
 	c->server_side = is_server_side(x, k);
 	conn_local_id_note(c, &c->local0, 0);
-	stats.adopted++;
-	pm_probe_managed(c);
-	log_msg(stats.reconciles > 1 ? MPSD_LOG_DEBUG : MPSD_LOG_INFO,
+	d->stats.adopted++;
+	pm_probe_managed(d, c);
+	log_msg(d->stats.reconciles > 1 ? MPSD_LOG_DEBUG : MPSD_LOG_INFO,
 		"token 0x%08x: adopted %s -> %s (%s side, %zu subflows%s)", k->token,
 		mps_addr_format(&k->local, l, sizeof(l)), mps_addr_format(&k->remote, r, sizeof(r)),
 		c->server_side ? "server" : "client", k->n_subflows,
 		c->unmanaged ? ", in-kernel path manager: not managed" : "");
 }
 
-static void reap_one(struct mpsd_conn *c, void *data)
+static void reap_one(struct mpsd *d, struct mpsd_conn *c, void *data)
 {
 	const struct recon *x = data;
 
 	/* Created after the dump started: its absence proves nothing. */
-	if (c->seen_gen == generation || c->created_ms >= x->start_ms)
+	if (c->seen_gen == d->events.generation || c->created_ms >= x->start_ms)
 		return;
 	log_debug("token 0x%08x: gone from sock_diag, freed (CLOSED event missed)", c->token);
-	stats.reaped++;
-	conn_free(c);
+	d->stats.reaped++;
+	conn_free(d, c);
 }
 
 /* Reads every queued event first: a connection whose CREATED event merely
  * waits in the queue is not "missing" and must not be adopted. */
-static void drain(void)
+static void drain(struct mpsd *d)
 {
 	for (int i = 0; i < 4096; i++) {
-		int err = mps_pm_recv_events(pm_ev, on_event, NULL);
+		int err = mps_pm_recv_events(d->events.sock, on_event, d);
 
 		if (err == -ENOBUFS) {
-			stats.resyncs++; /* this reconciliation is the answer */
+			d->stats.resyncs++; /* this reconciliation is the answer */
 			continue;
 		}
 		if (err)
 			break;
 	}
-	flush_dirty();
+	flush_dirty(d);
 }
 
-int pm_reconcile(void)
+int events_reconcile(struct mpsd *d)
 {
 	struct recon x = { .start_ms = now_ms() };
 	uint64_t adopted0, reaped0;
 	struct mps_snapshot *snap;
 	int err;
 
-	if (pm_ev)
-		drain();
+	if (d->events.sock)
+		drain(d);
 	x.start_ms = now_ms();
 	err = mps_snapshot_new(0, &snap);
 	if (err) {
@@ -475,12 +445,12 @@ int pm_reconcile(void)
 	}
 	/* Events of the dump's duration: connections closed meanwhile are freed by
 	 * their CLOSED event, not reaped below as if it had been lost. */
-	if (pm_ev)
-		drain();
-	generation++;
-	stats.reconciles++;
-	adopted0 = stats.adopted;
-	reaped0 = stats.reaped;
+	if (d->events.sock)
+		drain(d);
+	d->events.generation++;
+	d->stats.reconciles++;
+	adopted0 = d->stats.adopted;
+	reaped0 = d->stats.reaped;
 	for (size_t i = 0; i < snap->n_conns; i++) {
 		const struct mps_conn *k = &snap->conns[i];
 		struct mpsd_conn *c;
@@ -489,24 +459,24 @@ int pm_reconcile(void)
 		if (k->state == TCP_LISTEN || k->state == TCP_CLOSE || k->fallback || !k->token ||
 		    !k->remote.port)
 			continue;
-		c = conn_find(k->token);
+		c = conn_find(d, k->token);
 		if (!c) {
-			adopt(&x, k);
-			c = conn_find(k->token);
+			adopt(d, &x, k);
+			c = conn_find(d, k->token);
 			if (!c)
 				continue;
 		}
-		c->seen_gen = generation;
+		c->seen_gen = d->events.generation;
 		if (k->state == TCP_ESTABLISHED && c->state == CONN_CREATED)
 			c->state = CONN_ESTABLISHED;
-		sync_subflows(c, k);
-		pm_conn_refresh(c); /* may free c */
+		sync_subflows(d, c, k);
+		pm_conn_refresh(d, c); /* may free c */
 	}
-	conn_foreach(reap_one, &x);
-	if (stats.adopted != adopted0 || stats.reaped != reaped0)
+	conn_foreach(d, reap_one, &x);
+	if (d->stats.adopted != adopted0 || d->stats.reaped != reaped0)
 		log_info("reconciliation: %llu connections adopted, %llu freed (CLOSED missed)",
-			 (unsigned long long)(stats.adopted - adopted0),
-			 (unsigned long long)(stats.reaped - reaped0));
+			 (unsigned long long)(d->stats.adopted - adopted0),
+			 (unsigned long long)(d->stats.reaped - reaped0));
 	mps_snapshot_free(snap);
 	free(x.listen_ports);
 	/* Give memory of a past burst back to the system. */

@@ -18,72 +18,60 @@
 
 #include "mpsteerd.h"
 
-static struct mps_rtnl *mon;
-static struct mps_router *router;
-static struct mpsd_iface *ifaces;
-static size_t n_ifaces, cap_ifaces;
-static struct mps_ifaddr *addrs;
-static size_t n_addrs, cap_addrs;
-static struct mps_ifcache view;
-static struct mps_link *view_links;
-static bool view_dirty = true;
-static struct mpsd_timer update_timer;
-
-static void update_all_cb(void *data)
+static void update_all_cb(struct mpsd *d, void *data)
 {
-	pm_update_all();
+	d->links.ops->changed(d);
 }
 
 /* Coalesces bursts of link events into one pass over the connections. */
-static void schedule_update(void)
+static void schedule_update(struct mpsd *d)
 {
-	if (!update_timer.due_ms)
-		timer_arm(&update_timer, 20, update_all_cb, NULL);
+	if (!d->links.update_timer.due_ms)
+		timer_arm(d, &d->links.update_timer, 20, update_all_cb, NULL);
 }
 
-static struct mpsd_iface *find_iface(int ifindex)
+static struct mpsd_iface *find_iface(struct mpsd *d, int ifindex)
 {
-	for (size_t i = 0; i < n_ifaces; i++)
-		if (ifaces[i].link.ifindex == ifindex)
-			return &ifaces[i];
+	for (size_t i = 0; i < d->links.n_ifaces; i++)
+		if (d->links.ifaces[i].link.ifindex == ifindex)
+			return &d->links.ifaces[i];
 	return NULL;
 }
 
-const struct mpsd_iface *links_iface(int ifindex)
+const struct mpsd_iface *links_iface(struct mpsd *d, int ifindex)
 {
-	return find_iface(ifindex);
+	return find_iface(d, ifindex);
 }
 
-static bool link_live(const struct mps_link *l)
+static bool link_live(struct mpsd *d, const struct mps_link *l)
 {
 	return l->up && l->carrier &&
-	       (!l->loopback || mpsd_matchlist_hit(&cfg.allow, l->name, NULL)) &&
-	       mpsd_config_iface_allowed(&cfg, l->name, l->kind);
+	       (!l->loopback || mpsd_matchlist_hit(&d->cfg.allow, l->name, NULL)) &&
+	       mpsd_config_iface_allowed(&d->cfg, l->name, l->kind);
 }
 
-static uint64_t flap_delay(const struct mpsd_iface *f)
+static uint64_t flap_delay(struct mpsd *d, const struct mpsd_iface *f)
 {
-	uint64_t d = cfg.flap_base_ms;
+	uint64_t ms = d->cfg.flap_base_ms;
 
-	for (unsigned i = 0; i < f->flaps && d < cfg.flap_max_ms; i++)
-		d *= 2;
-	return d > cfg.flap_max_ms ? cfg.flap_max_ms : d;
+	for (unsigned i = 0; i < f->flaps && ms < d->cfg.flap_max_ms; i++)
+		ms *= 2;
+	return ms > d->cfg.flap_max_ms ? d->cfg.flap_max_ms : ms;
 }
 
-static void flap_over(void *data)
+static void flap_over(struct mpsd *d, void *data)
 {
 	struct mpsd_iface *f = data;
 
-	if (!link_live(&f->link))
+	if (!link_live(d, &f->link))
 		return;
 	f->usable = true;
 	log_info("interface %s usable again", f->link.name);
-	route_iface_up(f->link.ifindex);
-	pm_iface_up(f->link.ifindex);
-	schedule_update();
+	d->links.ops->usable(d, f->link.ifindex);
+	schedule_update(d);
 }
 
-static void set_live(struct mpsd_iface *f, bool live, bool initial)
+static void set_live(struct mpsd *d, struct mpsd_iface *f, bool live, bool initial)
 {
 	uint64_t now = now_ms();
 
@@ -92,91 +80,91 @@ static void set_live(struct mpsd_iface *f, bool live, bool initial)
 		return;
 	}
 	if (!live) {
-		timer_cancel(&f->flap_timer);
+		timer_cancel(d, &f->flap_timer);
 		if (!f->usable)
 			return;
 		f->usable = false;
 		f->flaps = now - f->last_change < MPSD_FLAP_WINDOW_S * 1000ull ? f->flaps + 1 : 0;
 		f->last_change = now;
 		log_info("interface %s unusable (down or no carrier)", f->link.name);
-		pm_iface_down(f->link.ifindex, NULL);
+		d->links.ops->lost(d, f->link.ifindex, NULL);
 		return;
 	}
 	if (f->usable || f->flap_timer.due_ms)
 		return;
-	f->usable_at = now + flap_delay(f);
+	f->usable_at = now + flap_delay(d, f);
 	log_debug("interface %s up, used in %llu ms", f->link.name,
 		  (unsigned long long)(f->usable_at - now));
-	timer_arm(&f->flap_timer, f->usable_at - now, flap_over, f);
+	timer_arm(d, &f->flap_timer, f->usable_at - now, flap_over, f);
 }
 
-/* Timers are embedded in ifaces[]: a realloc would move them, so their links
+/* Timers are embedded in d->links.ifaces[]: a realloc would move them, so their links
  * are re-pointed afterwards. */
-static struct mpsd_iface *add_iface(const struct mps_link *l)
+static struct mpsd_iface *add_iface(struct mpsd *d, const struct mps_link *l)
 {
-	if (n_ifaces == cap_ifaces) {
-		size_t n = cap_ifaces ? cap_ifaces * 2 : 16;
+	if (d->links.n_ifaces == d->links.cap_ifaces) {
+		size_t n = d->links.cap_ifaces ? d->links.cap_ifaces * 2 : 16;
 		struct mpsd_iface *a;
-		uint64_t due[n_ifaces ? n_ifaces : 1];
+		uint64_t due[d->links.n_ifaces ? d->links.n_ifaces : 1];
 
-		for (size_t i = 0; i < n_ifaces; i++) {
-			due[i] = ifaces[i].flap_timer.due_ms;
-			timer_cancel(&ifaces[i].flap_timer);
+		for (size_t i = 0; i < d->links.n_ifaces; i++) {
+			due[i] = d->links.ifaces[i].flap_timer.due_ms;
+			timer_cancel(d, &d->links.ifaces[i].flap_timer);
 		}
-		a = realloc(ifaces, n * sizeof(*a));
+		a = realloc(d->links.ifaces, n * sizeof(*a));
 		if (!a)
 			return NULL;
-		ifaces = a;
-		cap_ifaces = n;
-		for (size_t i = 0; i < n_ifaces; i++) {
+		d->links.ifaces = a;
+		d->links.cap_ifaces = n;
+		for (size_t i = 0; i < d->links.n_ifaces; i++) {
 			uint64_t now = now_ms();
 
-			ifaces[i].flap_timer = (struct mpsd_timer){ 0 };
+			d->links.ifaces[i].flap_timer = (struct mpsd_timer){ 0 };
 			if (due[i])
-				timer_arm(&ifaces[i].flap_timer, due[i] > now ? due[i] - now : 0,
-					  flap_over, &ifaces[i]);
+				timer_arm(d, &d->links.ifaces[i].flap_timer, due[i] > now ? due[i] - now : 0,
+					  flap_over, &d->links.ifaces[i]);
 		}
 	}
-	memset(&ifaces[n_ifaces], 0, sizeof(ifaces[0]));
-	ifaces[n_ifaces].link = *l;
-	view_dirty = true;
-	return &ifaces[n_ifaces++];
+	memset(&d->links.ifaces[d->links.n_ifaces], 0, sizeof(d->links.ifaces[0]));
+	d->links.ifaces[d->links.n_ifaces].link = *l;
+	d->links.view_dirty = true;
+	return &d->links.ifaces[d->links.n_ifaces++];
 }
 
-static void del_iface(struct mpsd_iface *f)
+static void del_iface(struct mpsd *d, struct mpsd_iface *f)
 {
-	size_t i = (size_t)(f - ifaces), last = n_ifaces - 1;
+	size_t i = (size_t)(f - d->links.ifaces), last = d->links.n_ifaces - 1;
 
-	set_live(f, false, false);
-	timer_cancel(&f->flap_timer);
+	set_live(d, f, false, false);
+	timer_cancel(d, &f->flap_timer);
 	if (i != last) {
-		uint64_t due = ifaces[last].flap_timer.due_ms, now = now_ms();
+		uint64_t due = d->links.ifaces[last].flap_timer.due_ms, now = now_ms();
 
-		timer_cancel(&ifaces[last].flap_timer);
-		ifaces[i] = ifaces[last];
-		ifaces[i].flap_timer = (struct mpsd_timer){ 0 };
+		timer_cancel(d, &d->links.ifaces[last].flap_timer);
+		d->links.ifaces[i] = d->links.ifaces[last];
+		d->links.ifaces[i].flap_timer = (struct mpsd_timer){ 0 };
 		if (due)
-			timer_arm(&ifaces[i].flap_timer, due > now ? due - now : 0, flap_over,
-				  &ifaces[i]);
+			timer_arm(d, &d->links.ifaces[i].flap_timer, due > now ? due - now : 0, flap_over,
+				  &d->links.ifaces[i]);
 	}
-	n_ifaces--;
-	view_dirty = true;
+	d->links.n_ifaces--;
+	d->links.view_dirty = true;
 }
 
-static int on_link(const struct mps_link *l, bool initial)
+static int on_link(struct mpsd *d, const struct mps_link *l, bool initial)
 {
-	struct mpsd_iface *f = find_iface(l->ifindex);
+	struct mpsd_iface *f = find_iface(d, l->ifindex);
 
 	if (!f) {
-		f = add_iface(l);
+		f = add_iface(d, l);
 		if (!f)
 			return -ENOMEM;
-		set_live(f, link_live(l), initial);
+		set_live(d, f, link_live(d, l), initial);
 		return 0;
 	}
-	view_dirty = true;
+	d->links.view_dirty = true;
 	f->link = *l;
-	set_live(f, link_live(l), initial);
+	set_live(d, f, link_live(d, l), initial);
 	return 0;
 }
 
@@ -186,84 +174,86 @@ static bool addr_usable(const struct mps_ifaddr *a)
 	       !(a->flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED | IFA_F_DEPRECATED));
 }
 
-static int find_addr(const struct mps_ifaddr *a)
+static int find_addr(struct mpsd *d, const struct mps_ifaddr *a)
 {
-	for (size_t i = 0; i < n_addrs; i++)
-		if (addrs[i].ifindex == a->ifindex && mps_addr_same_ip(&addrs[i].addr, &a->addr))
+	for (size_t i = 0; i < d->links.n_addrs; i++)
+		if (d->links.addrs[i].ifindex == a->ifindex &&
+		    mps_addr_same_ip(&d->links.addrs[i].addr, &a->addr))
 			return (int)i;
 	return -1;
 }
 
-static int on_addr_new(const struct mps_ifaddr *a)
+static int on_addr_new(struct mpsd *d, const struct mps_ifaddr *a)
 {
-	int i = find_addr(a);
+	int i = find_addr(d, a);
 
 	if (i >= 0) {
-		addrs[i] = *a;
+		d->links.addrs[i] = *a;
 		return 0;
 	}
-	if (n_addrs == cap_addrs) {
-		size_t n = cap_addrs ? cap_addrs * 2 : 16;
-		struct mps_ifaddr *na = realloc(addrs, n * sizeof(*na));
+	if (d->links.n_addrs == d->links.cap_addrs) {
+		size_t n = d->links.cap_addrs ? d->links.cap_addrs * 2 : 16;
+		struct mps_ifaddr *na = realloc(d->links.addrs, n * sizeof(*na));
 
 		if (!na)
 			return -ENOMEM;
-		addrs = na;
-		cap_addrs = n;
+		d->links.addrs = na;
+		d->links.cap_addrs = n;
 	}
-	addrs[n_addrs++] = *a;
-	route_addr_added(a);
+	d->links.addrs[d->links.n_addrs++] = *a;
+	d->links.ops->addr_added(d, a);
 	return 0;
 }
 
-static void on_addr_del(const struct mps_ifaddr *a)
+static void on_addr_del(struct mpsd *d, const struct mps_ifaddr *a)
 {
-	int i = find_addr(a);
+	int i = find_addr(d, a);
 
 	if (i < 0)
 		return;
-	route_addr_removed(&addrs[i]);
-	addrs[i] = addrs[--n_addrs];
-	pm_iface_down(a->ifindex, &a->addr);
+	d->links.ops->addr_removed(d, &d->links.addrs[i]);
+	d->links.addrs[i] = d->links.addrs[--d->links.n_addrs];
+	d->links.ops->lost(d, a->ifindex, &a->addr);
 }
 
 static int rtnl_cb(const struct mps_rtnl_event *ev, void *data)
 {
+	struct mpsd *d = data;
 	struct mpsd_iface *f;
 
 	switch (ev->type) {
 	case MPS_RTNL_LINK_NEW:
-		on_link(&ev->link, false);
+		on_link(d, &ev->link, false);
 		break;
 	case MPS_RTNL_LINK_DEL:
-		f = find_iface(ev->link.ifindex);
+		f = find_iface(d, ev->link.ifindex);
 		if (f)
-			del_iface(f);
+			del_iface(d, f);
 		break;
 	case MPS_RTNL_ADDR_NEW:
-		on_addr_new(&ev->ifaddr);
+		on_addr_new(d, &ev->ifaddr);
 		if (addr_usable(&ev->ifaddr))
-			schedule_update();
+			schedule_update(d);
 		break;
 	case MPS_RTNL_ADDR_DEL:
-		on_addr_del(&ev->ifaddr);
+		on_addr_del(d, &ev->ifaddr);
 		break;
 	}
 	return 0;
 }
 
-static void on_readable(int fd, uint32_t events, void *data)
+static void on_readable(struct mpsd *d, int fd, uint32_t events, void *data)
 {
 	int err;
 
 	for (int i = 0; i < 64; i++) {
-		err = mps_rtnl_recv(mon, rtnl_cb, NULL);
+		err = mps_rtnl_recv(d->links.mon, rtnl_cb, d);
 		if (err == -EAGAIN)
 			return;
 		if (err == -ENOBUFS) {
 			log_warn("rtnetlink monitor overflowed: resyncing interfaces");
-			stats.resyncs++;
-			links_resync();
+			d->stats.resyncs++;
+			links_resync(d);
 			return;
 		}
 		if (err) {
@@ -273,101 +263,106 @@ static void on_readable(int fd, uint32_t events, void *data)
 	}
 }
 
+struct link_dump {
+	struct mpsd *d;
+	bool *seen; /* NULL: the first dump */
+};
+
 static int dump_link_cb(const struct mps_link *l, void *data)
 {
-	bool *seen = data;
-	struct mpsd_iface *f = find_iface(l->ifindex);
+	struct link_dump *x = data;
+	struct mpsd_iface *f = find_iface(x->d, l->ifindex);
 
-	if (f && seen)
-		seen[f - ifaces] = true;
-	return on_link(l, data == NULL);
+	if (f && x->seen)
+		x->seen[f - x->d->links.ifaces] = true;
+	return on_link(x->d, l, x->seen == NULL);
 }
 
 static int dump_addr_cb(const struct mps_ifaddr *a, void *data)
 {
-	return on_addr_new(a);
+	return on_addr_new(data, a);
 }
 
-int links_resync(void)
+int links_resync(struct mpsd *d)
 {
-	bool *seen = calloc(n_ifaces + 1, sizeof(bool));
-	struct mps_ifaddr *old = addrs;
-	size_t n_old = n_addrs, n_before = n_ifaces;
+	bool *seen = calloc(d->links.n_ifaces + 1, sizeof(bool));
+	struct mps_ifaddr *old = d->links.addrs;
+	size_t n_old = d->links.n_addrs, n_before = d->links.n_ifaces;
 	int err;
 
 	if (!seen)
 		return -ENOMEM;
-	err = mps_rtnl_links(dump_link_cb, seen);
+	err = mps_rtnl_links(dump_link_cb, &(struct link_dump){ .d = d, .seen = seen });
 	/* Interfaces gone during the overflow. */
 	for (size_t i = n_before; err == 0 && i-- > 0;)
 		if (!seen[i])
-			del_iface(&ifaces[i]);
+			del_iface(d, &d->links.ifaces[i]);
 	free(seen);
-	addrs = NULL;
-	n_addrs = cap_addrs = 0;
+	d->links.addrs = NULL;
+	d->links.n_addrs = d->links.cap_addrs = 0;
 	if (!err)
-		err = mps_rtnl_addrs(AF_UNSPEC, dump_addr_cb, NULL);
+		err = mps_rtnl_addrs(AF_UNSPEC, dump_addr_cb, d);
 	for (size_t i = 0; i < n_old; i++) /* addresses gone meanwhile */
-		if (find_addr(&old[i]) < 0)
-			pm_iface_down(old[i].ifindex, &old[i].addr);
+		if (find_addr(d, &old[i]) < 0)
+			d->links.ops->lost(d, old[i].ifindex, &old[i].addr);
 	free(old);
-	view_dirty = true;
-	schedule_update();
+	d->links.view_dirty = true;
+	schedule_update(d);
 	return err;
 }
 
-int links_init(void)
+int links_init(struct mpsd *d)
 {
-	int err = mps_rtnl_monitor_new(&mon);
+	int err = mps_rtnl_monitor_new(&d->links.mon);
 
 	if (err)
 		return err;
-	err = mps_router_new(&router);
+	err = mps_router_new(&d->links.router);
 	if (err)
 		return err;
 	/* Subscribed before the dump: a change during the dump is seen twice, not missed. */
-	err = mps_rtnl_links(dump_link_cb, NULL);
+	err = mps_rtnl_links(dump_link_cb, &(struct link_dump){ .d = d });
 	if (!err)
-		err = mps_rtnl_addrs(AF_UNSPEC, dump_addr_cb, NULL);
+		err = mps_rtnl_addrs(AF_UNSPEC, dump_addr_cb, d);
 	if (!err)
-		err = loop_add(mps_rtnl_fd(mon), EPOLLIN, on_readable, NULL);
+		err = loop_add(d, mps_rtnl_fd(d->links.mon), EPOLLIN, on_readable, NULL);
 	return err;
 }
 
-void links_fini(void)
+void links_fini(struct mpsd *d)
 {
-	timer_cancel(&update_timer);
-	for (size_t i = 0; i < n_ifaces; i++)
-		timer_cancel(&ifaces[i].flap_timer);
-	if (mon)
-		loop_del(mps_rtnl_fd(mon));
-	mps_rtnl_free(mon);
-	mon = NULL;
-	mps_router_free(router);
-	router = NULL;
-	free(ifaces);
-	free(addrs);
-	free(view_links);
-	ifaces = NULL;
-	addrs = NULL;
-	view_links = NULL;
-	n_ifaces = cap_ifaces = n_addrs = cap_addrs = 0;
+	timer_cancel(d, &d->links.update_timer);
+	for (size_t i = 0; i < d->links.n_ifaces; i++)
+		timer_cancel(d, &d->links.ifaces[i].flap_timer);
+	if (d->links.mon)
+		loop_del(d, mps_rtnl_fd(d->links.mon));
+	mps_rtnl_free(d->links.mon);
+	d->links.mon = NULL;
+	mps_router_free(d->links.router);
+	d->links.router = NULL;
+	free(d->links.ifaces);
+	free(d->links.addrs);
+	free(d->links.view_links);
+	d->links.ifaces = NULL;
+	d->links.addrs = NULL;
+	d->links.view_links = NULL;
+	d->links.n_ifaces = d->links.cap_ifaces = d->links.n_addrs = d->links.cap_addrs = 0;
 }
 
-void links_config_changed(void)
+void links_config_changed(struct mpsd *d)
 {
-	for (size_t i = 0; i < n_ifaces; i++)
-		set_live(&ifaces[i], link_live(&ifaces[i].link), false);
-	schedule_update();
+	for (size_t i = 0; i < d->links.n_ifaces; i++)
+		set_live(d, &d->links.ifaces[i], link_live(d, &d->links.ifaces[i].link), false);
+	schedule_update(d);
 }
 
-size_t links_locals(int family, struct mpsd_local *out, size_t max)
+size_t links_locals(struct mpsd *d, int family, struct mpsd_local *out, size_t max)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < n_addrs && n < max; i++) {
-		const struct mps_ifaddr *a = &addrs[i];
-		const struct mpsd_iface *f = find_iface(a->ifindex);
+	for (size_t i = 0; i < d->links.n_addrs && n < max; i++) {
+		const struct mps_ifaddr *a = &d->links.addrs[i];
+		const struct mpsd_iface *f = find_iface(d, a->ifindex);
 
 		if (!f || !f->usable || !addr_usable(a))
 			continue;
@@ -382,46 +377,46 @@ size_t links_locals(int family, struct mpsd_local *out, size_t max)
 	return n;
 }
 
-int links_oif(const struct mps_addr *local, const struct mps_addr *remote)
+int links_oif(struct mpsd *d, const struct mps_addr *local, const struct mps_addr *remote)
 {
 	struct mps_addr src = *local, dst = *remote;
 	int oif = 0;
 
 	src.port = dst.port = 0;
-	if (router && mps_router_oif(router, &src, &dst, &oif) == 0 && oif > 0)
+	if (d->links.router && mps_router_oif(d->links.router, &src, &dst, &oif) == 0 && oif > 0)
 		return oif;
-	return links_ifindex_of(local);
+	return links_ifindex_of(d, local);
 }
 
-int links_ifindex_of(const struct mps_addr *a)
+int links_ifindex_of(struct mpsd *d, const struct mps_addr *a)
 {
-	for (size_t i = 0; i < n_addrs; i++)
-		if (mps_addr_same_ip(&addrs[i].addr, a))
-			return addrs[i].ifindex;
+	for (size_t i = 0; i < d->links.n_addrs; i++)
+		if (mps_addr_same_ip(&d->links.addrs[i].addr, a))
+			return d->links.addrs[i].ifindex;
 	return 0;
 }
 
-const struct mps_ifcache *links_ifcache(void)
+const struct mps_ifcache *links_ifcache(struct mpsd *d)
 {
-	if (view_dirty) {
-		struct mps_link *l = realloc(view_links, (n_ifaces + 1) * sizeof(*l));
+	if (d->links.view_dirty) {
+		struct mps_link *l = realloc(d->links.view_links, (d->links.n_ifaces + 1) * sizeof(*l));
 
 		if (l) {
-			view_links = l;
-			for (size_t i = 0; i < n_ifaces; i++)
-				view_links[i] = ifaces[i].link;
-			view_dirty = false;
+			d->links.view_links = l;
+			for (size_t i = 0; i < d->links.n_ifaces; i++)
+				d->links.view_links[i] = d->links.ifaces[i].link;
+			d->links.view_dirty = false;
 		}
 	}
-	view.links = view_links;
-	view.n_links = view_dirty ? 0 : n_ifaces;
-	view.addrs = addrs;
-	view.n_addrs = n_addrs;
-	return &view;
+	d->links.view.links = d->links.view_links;
+	d->links.view.n_links = d->links.view_dirty ? 0 : d->links.n_ifaces;
+	d->links.view.addrs = d->links.addrs;
+	d->links.view.n_addrs = d->links.n_addrs;
+	return &d->links.view;
 }
 
-void links_foreach_addr(links_addr_cb cb)
+void links_foreach_addr(struct mpsd *d, links_addr_cb cb)
 {
-	for (size_t i = 0; i < n_addrs; i++)
-		cb(&addrs[i]);
+	for (size_t i = 0; i < d->links.n_addrs; i++)
+		cb(d, &d->links.addrs[i]);
 }

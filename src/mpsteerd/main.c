@@ -27,13 +27,6 @@
 #define PM_SYSCTL "/proc/sys/net/mptcp/path_manager"
 #define PM_TYPE_SYSCTL "/proc/sys/net/mptcp/pm_type" /* before 6.15 */
 
-struct mpsd_config cfg;
-static const char *config_path; /* NULL: defaults */
-static bool config_explicit;
-static int cli_log_level = -1;
-static bool opt_syslog;
-static int sfd = -1;
-static struct mpsd_timer reconcile_timer;
 
 static void usage(FILE *f)
 {
@@ -74,7 +67,7 @@ static int write_file(const char *path, const char *s)
 }
 
 /* net.mptcp.path_manager must be "userspace" for the connections to be ours. */
-static int check_path_manager(void)
+static int check_path_manager(struct mpsd *d)
 {
 	bool legacy = access(PM_SYSCTL, F_OK) != 0;
 	const char *path = legacy ? PM_TYPE_SYSCTL : PM_SYSCTL;
@@ -89,7 +82,7 @@ static int check_path_manager(void)
 	}
 	if (!strcmp(cur, want))
 		return 0;
-	if (cfg.pm_mode == MPSD_PM_CHECK) {
+	if (d->cfg.pm_mode == MPSD_PM_CHECK) {
 		log_err("net.mptcp.%s is '%s', not '%s', and path_manager = check: refusing to "
 			"start (set it, or use path_manager = set)",
 			legacy ? "pm_type" : "path_manager", cur, want);
@@ -105,62 +98,64 @@ static int check_path_manager(void)
 	return 0;
 }
 
-static int load_config(struct mpsd_config *c, char *err, size_t errlen)
+static int load_config(const struct mpsd_opts *o, struct mpsd_config *c, char *err,
+		       size_t errlen)
 {
 	mpsd_config_defaults(c);
-	if (!config_path)
+	if (!o->config_path)
 		return 0;
-	return mpsd_config_load(config_path, c, err, errlen);
+	return mpsd_config_load(o->config_path, c, err, errlen);
 }
 
-int mpsd_reload(char *err, size_t errlen)
+static int reload(struct mpsd *d, char *err, size_t errlen)
 {
 	struct mpsd_config next;
 	bool routing_changed;
 	int ret;
 
 	sd_notify(0, "RELOADING=1");
-	ret = load_config(&next, err, errlen);
+	ret = load_config(&d->opts, &next, err, errlen);
 	if (ret) {
 		log_err("reload refused, keeping the old config: %s", err);
 		sd_notify(0, "READY=1");
 		return ret;
 	}
-	if (cli_log_level >= 0)
-		next.log_level = cli_log_level;
-	routing_changed = next.source_routing != cfg.source_routing ||
-			  next.table_base != cfg.table_base || next.rule_prio != cfg.rule_prio;
-	cfg = next;
+	if (d->opts.log_level >= 0)
+		next.log_level = d->opts.log_level;
+	routing_changed = next.source_routing != d->cfg.source_routing ||
+			  next.table_base != d->cfg.table_base || next.rule_prio != d->cfg.rule_prio;
+	d->cfg = next;
 	if (routing_changed)
-		route_config_changed();
-	log_set_level(cfg.log_level);
-	events_set_buffer(cfg.event_buffer);
-	log_info("config reloaded from %s", config_path ? config_path : "(defaults)");
-	links_config_changed();
+		route_config_changed(d);
+	log_set_level(d->cfg.log_level);
+	events_set_buffer(d, d->cfg.event_buffer);
+	log_info("config reloaded from %s",
+		 d->opts.config_path ? d->opts.config_path : "(defaults)");
+	links_config_changed(d);
 	sd_notify(0, "READY=1");
 	return 0;
 }
 
-static void reconcile_cb(void *data)
+static void reconcile_cb(struct mpsd *d, void *data)
 {
-	pm_reconcile();
-	timer_arm(&reconcile_timer, cfg.reconcile_s * 1000ull, reconcile_cb, NULL);
+	events_reconcile(d);
+	timer_arm(d, &d->reconcile_timer, d->cfg.reconcile_s * 1000ull, reconcile_cb, NULL);
 }
 
-static void on_signal(int fd, uint32_t events, void *data)
+static void on_signal(struct mpsd *d, int fd, uint32_t events, void *data)
 {
 	struct signalfd_siginfo si;
 	char err[300];
 
-	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
 		switch (si.ssi_signo) {
 		case SIGHUP:
-			mpsd_reload(err, sizeof(err));
+			reload(d, err, sizeof(err));
 			break;
 		case SIGTERM:
 		case SIGINT:
 			log_info("signal %u: exiting", si.ssi_signo);
-			loop_stop();
+			loop_stop(d);
 			break;
 		default:
 			break;
@@ -168,7 +163,7 @@ static void on_signal(int fd, uint32_t events, void *data)
 	}
 }
 
-static int signals_init(void)
+static int signals_init(struct mpsd *d)
 {
 	sigset_t set;
 
@@ -179,68 +174,68 @@ static int signals_init(void)
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (sfd < 0)
+	d->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sfd < 0)
 		return -errno;
-	return loop_add(sfd, EPOLLIN, on_signal, NULL);
+	return loop_add(d, d->sfd, EPOLLIN, on_signal, NULL);
 }
 
-static int start(void)
+static int start(struct mpsd *d)
 {
 	int err;
 
-	stats.start_ms = now_ms();
-	if ((err = loop_init()) || (err = signals_init())) {
+	d->stats.start_ms = now_ms();
+	if ((err = loop_init(d)) || (err = signals_init(d))) {
 		log_err("event loop: %s", strerror(-err));
 		return err;
 	}
-	err = events_init();
+	err = events_init(d);
 	if (err) {
 		log_err("mptcp_pm events: %s%s", strerror(-err),
 			err == -EPROTONOSUPPORT ? " (no MPTCP in this kernel)" : "");
 		return err;
 	}
-	err = mps_pm_new(&pm_cmd);
+	err = mps_pm_new(&d->pm_cmd);
 	if (err) {
 		log_err("mptcp_pm: %s", strerror(-err));
 		return err;
 	}
-	if ((err = check_path_manager()))
+	if ((err = check_path_manager(d)))
 		return err;
-	err = links_init();
+	err = links_init(d);
 	if (err) {
 		log_err("rtnetlink: %s", strerror(-err));
 		return err;
 	}
-	err = ctlsrv_init();
+	err = ctlsrv_init(d);
 	if (err) {
 		log_err("control socket: %s", strerror(-err));
 		return err;
 	}
-	err = pm_reconcile();
+	err = events_reconcile(d);
 	if (err)
 		return err;
-	timer_arm(&reconcile_timer, cfg.reconcile_s * 1000ull, reconcile_cb, NULL);
+	timer_arm(d, &d->reconcile_timer, d->cfg.reconcile_s * 1000ull, reconcile_cb, NULL);
 	return 0;
 }
 
-static void stop(void)
+static void stop(struct mpsd *d)
 {
-	timer_cancel(&reconcile_timer);
-	ctlsrv_fini();
-	route_cleanup_all();
-	pm_listeners_fini();
-	conn_free_all();
-	links_fini();
-	events_fini();
-	mps_pm_free(pm_cmd);
-	pm_cmd = NULL;
-	if (sfd >= 0)
-		close(sfd);
-	loop_fini();
+	timer_cancel(d, &d->reconcile_timer);
+	ctlsrv_fini(d);
+	route_cleanup_all(d);
+	pm_listeners_fini(d);
+	conn_free_all(d);
+	links_fini(d);
+	events_fini(d);
+	mps_pm_free(d->pm_cmd);
+	d->pm_cmd = NULL;
+	if (d->sfd >= 0)
+		close(d->sfd);
+	loop_fini(d);
 }
 
-static int parse_args(int argc, char **argv, bool *check)
+static int parse_args(int argc, char **argv, struct mpsd_opts *o, bool *check)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'n' },
@@ -253,17 +248,17 @@ static int parse_args(int argc, char **argv, bool *check)
 	while ((c = getopt_long(argc, argv, "c:ndsVh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
-			config_path = optarg;
-			config_explicit = true;
+			o->config_path = optarg;
+			o->config_explicit = true;
 			break;
 		case 'n':
 			*check = true;
 			break;
 		case 'd':
-			cli_log_level = MPSD_LOG_DEBUG;
+			o->log_level = MPSD_LOG_DEBUG;
 			break;
 		case 's':
-			opt_syslog = true;
+			o->syslog = true;
 			break;
 		case 'V':
 			printf("mpsteerd %s\n", MPS_VERSION);
@@ -283,36 +278,64 @@ static int parse_args(int argc, char **argv, bool *check)
 	return 0;
 }
 
+/* What links.c reports, handed to the modules above it. */
+static void on_usable(struct mpsd *d, int ifindex)
+{
+	route_iface_up(d, ifindex);
+	pm_iface_up(d, ifindex);
+}
+
+static const struct mpsd_links_ops links_ops = {
+	.usable = on_usable,
+	.lost = pm_iface_down,
+	.addr_added = route_addr_added,
+	.addr_removed = route_addr_removed,
+	.changed = pm_update_all,
+};
+
+static void init_state(struct mpsd *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->opts.log_level = -1;
+	d->sfd = d->loop.epfd = d->loop.tfd = d->ctl.lfd = -1;
+	d->links.ops = &links_ops;
+	d->links.view_dirty = true;
+	d->reload = reload;
+}
+
 int main(int argc, char **argv)
 {
+	struct mpsd daemon, *d = &daemon;
 	bool check = false;
 	char err[300];
 	int ret;
 
+	init_state(d);
 	log_init(MPSD_LOG_INFO, false);
-	if (parse_args(argc, argv, &check))
+	if (parse_args(argc, argv, &d->opts, &check))
 		return 64; /* EX_USAGE */
-	if (!config_explicit && access(DEFAULT_CONFIG, F_OK) == 0)
-		config_path = DEFAULT_CONFIG;
-	if (load_config(&cfg, err, sizeof(err))) {
+	if (!d->opts.config_explicit && access(DEFAULT_CONFIG, F_OK) == 0)
+		d->opts.config_path = DEFAULT_CONFIG;
+	if (load_config(&d->opts, &d->cfg, err, sizeof(err))) {
 		fprintf(stderr, "mpsteerd: %s\n", err);
 		return 78; /* EX_CONFIG */
 	}
 	if (check) {
-		printf("%s: ok\n", config_path ? config_path : "(no config file: defaults)");
+		printf("%s: ok\n", d->opts.config_path ? d->opts.config_path
+						      : "(no config file: defaults)");
 		return 0;
 	}
-	if (cli_log_level >= 0)
-		cfg.log_level = cli_log_level;
-	log_init(cfg.log_level, opt_syslog);
-	ret = start();
+	if (d->opts.log_level >= 0)
+		d->cfg.log_level = d->opts.log_level;
+	log_init(d->cfg.log_level, d->opts.syslog);
+	ret = start(d);
 	if (ret == 0) {
-		log_info("ready: %zu connections adopted, client policy %s", conn_count(),
-			 mpsd_policy_format(&cfg.client, err, sizeof(err)));
+		log_info("ready: %zu connections adopted, client policy %s", conn_count(d),
+			 mpsd_policy_format(&d->cfg.client, err, sizeof(err)));
 		sd_notify(0, "READY=1");
-		ret = loop_run();
+		ret = loop_run(d);
 		sd_notify(0, "STOPPING=1");
 	}
-	stop();
+	stop(d);
 	return ret ? 69 /* EX_UNAVAILABLE */ : 0;
 }

@@ -19,6 +19,12 @@
  *
  * Everything runs in one thread; handlers never block except on netlink
  * commands to the kernel, which answer at once.
+ *
+ * State: one `struct mpsd` (at the end of this file) holds all of it, one part
+ * per module; every function takes it first as `d`, callbacks of the loop too.
+ * Layers (each calls only those before it): loop, log, config, policy < conn <
+ * links < route, pathmgr < events < ctlsrv < main. links.c reports upwards
+ * through struct mpsd_links_ops, wired by main.c.
  */
 #ifndef MPSTEERD_H
 #define MPSTEERD_H
@@ -239,26 +245,40 @@ size_t mpsd_balance(const struct mpsd_bal_net *nets, size_t n_nets,
 const char *mpsd_bal_verdict_name(enum mpsd_bal_verdict v);
 
 /* ---- loop.c ---- */
-typedef void (*mpsd_io_cb)(int fd, uint32_t events, void *data);
-typedef void (*mpsd_timer_cb)(void *data);
+struct mpsd;
+typedef void (*mpsd_io_cb)(struct mpsd *d, int fd, uint32_t events, void *data);
+typedef void (*mpsd_timer_cb)(struct mpsd *d, void *data);
+/* Embedded in its owner (no allocation per timer), cancelled by the owner before it is freed. */
 struct mpsd_timer {
 	uint64_t due_ms; /* 0: not armed */
+	size_t slot;     /* position in the heap + 1; 0: not in it */
 	mpsd_timer_cb cb;
 	void *data;
-	struct mpsd_timer *prev, *next;
 };
-int loop_init(void);
-void loop_fini(void);
-int loop_add(int fd, uint32_t events, mpsd_io_cb cb, void *data);
-int loop_mod(int fd, uint32_t events, void *data_same_as_add);
-void loop_del(int fd);
-/* Arms (or re-arms) t to fire after ms. */
-void timer_arm(struct mpsd_timer *t, uint64_t ms, mpsd_timer_cb cb, void *data);
-void timer_cancel(struct mpsd_timer *t);
+struct mpsd_io {
+	mpsd_io_cb cb;
+	void *data;
+};
+struct mpsd_loop {
+	int epfd, tfd;
+	bool stopping;
+	struct mpsd_timer **heap; /* binary min-heap by due_ms */
+	size_t n_heap, cap_heap;
+	struct mpsd_io *io;       /* indexed by fd: fds are small and dense in this process */
+	size_t n_io;
+};
+int loop_init(struct mpsd *d);
+void loop_fini(struct mpsd *d);
+int loop_add(struct mpsd *d, int fd, uint32_t events, mpsd_io_cb cb, void *data);
+int loop_mod(struct mpsd *d, int fd, uint32_t events, void *data_same_as_add);
+void loop_del(struct mpsd *d, int fd);
+/* Arms (or re-arms) t to fire after ms: O(log n). */
+void timer_arm(struct mpsd *d, struct mpsd_timer *t, uint64_t ms, mpsd_timer_cb cb, void *data);
+void timer_cancel(struct mpsd *d, struct mpsd_timer *t);
 uint64_t now_ms(void); /* CLOCK_MONOTONIC */
 /* Runs until loop_stop(); returns 0. */
-int loop_run(void);
-void loop_stop(void);
+int loop_run(struct mpsd *d);
+void loop_stop(struct mpsd *d);
 
 /* ---- links.c ---- */
 struct mpsd_iface {
@@ -269,30 +289,61 @@ struct mpsd_iface {
 	uint64_t last_change;  /* ms */
 	struct mpsd_timer flap_timer;
 };
-int links_init(void);
-void links_fini(void);
-int links_resync(void);
+/*
+ * What links.c reports upwards. It calls no other module of the daemon: main.c wires these to
+ * route.c and pathmgr.c, so that the layers stay loop < conn < links < route, pathmgr < events.
+ */
+struct mpsd_links_ops {
+	void (*usable)(struct mpsd *d, int ifindex);   /* (back) in use after its flap delay */
+	/* Unusable interface (addr NULL) or address removed: its subflows must go now. */
+	void (*lost)(struct mpsd *d, int ifindex, const struct mps_addr *addr);
+	void (*addr_added)(struct mpsd *d, const struct mps_ifaddr *a);
+	void (*addr_removed)(struct mpsd *d, const struct mps_ifaddr *a); /* before it is dropped */
+	void (*changed)(struct mpsd *d); /* coalesced (20 ms): every connection may want more */
+};
+struct mpsd_links {
+	const struct mpsd_links_ops *ops;
+	struct mps_rtnl *mon;
+	struct mps_router *router;
+	struct mpsd_iface *ifaces;
+	size_t n_ifaces, cap_ifaces;
+	struct mps_ifaddr *addrs;
+	size_t n_addrs, cap_addrs;
+	struct mps_ifcache view;  /* links_ifcache() */
+	struct mps_link *view_links;
+	bool view_dirty;
+	struct mpsd_timer update_timer;
+};
+int links_init(struct mpsd *d);
+void links_fini(struct mpsd *d);
+int links_resync(struct mpsd *d);
 /* Usable local addresses of family (AF_UNSPEC: all); returns count (<= max). */
-size_t links_locals(int family, struct mpsd_local *out, size_t max);
-const struct mpsd_iface *links_iface(int ifindex);
+size_t links_locals(struct mpsd *d, int family, struct mpsd_local *out, size_t max);
+const struct mpsd_iface *links_iface(struct mpsd *d, int ifindex);
 /* Interface a packet from local to remote leaves through now (route lookup with
  * policy rules): a subflow's path. Falls back to the interface holding local. */
-int links_oif(const struct mps_addr *local, const struct mps_addr *remote);
+int links_oif(struct mpsd *d, const struct mps_addr *local, const struct mps_addr *remote);
 /* Interface holding local address a, 0 if none. */
-int links_ifindex_of(const struct mps_addr *a);
+int links_ifindex_of(struct mpsd *d, const struct mps_addr *a);
 /* A view usable by mps_path_parse / mps_ifcache_* (valid until the next rtnl event). */
-const struct mps_ifcache *links_ifcache(void);
-void links_config_changed(void);
-typedef void (*links_addr_cb)(const struct mps_ifaddr *a);
-void links_foreach_addr(links_addr_cb cb);
+const struct mps_ifcache *links_ifcache(struct mpsd *d);
+void links_config_changed(struct mpsd *d);
+typedef void (*links_addr_cb)(struct mpsd *d, const struct mps_ifaddr *a);
+void links_foreach_addr(struct mpsd *d, links_addr_cb cb);
 
 /* ---- route.c ---- */
-void route_iface_up(int ifindex);
-void route_addr_added(const struct mps_ifaddr *a);
-void route_addr_removed(const struct mps_ifaddr *a);
-void route_cleanup_all(void);
+struct route_rec;
+struct mpsd_routes {
+	struct route_rec *recs; /* every rule and route this daemon made, and only those */
+	size_t n_recs;
+	struct mpsd_timer install_timer;
+};
+void route_iface_up(struct mpsd *d, int ifindex);
+void route_addr_added(struct mpsd *d, const struct mps_ifaddr *a);
+void route_addr_removed(struct mpsd *d, const struct mps_ifaddr *a);
+void route_cleanup_all(struct mpsd *d);
 /* Source routing switched on or off by a reload. */
-void route_config_changed(void);
+void route_config_changed(struct mpsd *d);
 
 /* ---- conn.c ---- */
 /*
@@ -358,18 +409,24 @@ struct mpsd_conn {
 	struct mpsd_timer timer; /* next reconcile of this connection (backoff) */
 	struct mpsd_conn *hnext;
 	bool gone;               /* the kernel no longer knows the token: free it */
-	bool dirty;              /* on the update list (events.c) */
+	bool dirty;              /* on the update list (conn_mark_dirty) */
 	struct mpsd_conn *dnext, *dprev;
 	uint64_t seen_gen;       /* reconciliation generation */
 	uint64_t created_ms;
 };
-struct mpsd_conn *conn_find(uint32_t token);
-struct mpsd_conn *conn_new(uint32_t token); /* inserted; NULL on ENOMEM */
-void conn_free(struct mpsd_conn *c);        /* removes from the table */
-size_t conn_count(void);
-typedef void (*conn_iter_cb)(struct mpsd_conn *c, void *data);
-void conn_foreach(conn_iter_cb cb, void *data); /* cb may free c */
-void conn_free_all(void);
+/* The table, and the connections waiting for an update once the pending events are read. */
+struct mpsd_conns {
+	struct mpsd_conn **buckets;
+	size_t n_buckets, n;
+	struct mpsd_conn *dirty;
+};
+struct mpsd_conn *conn_find(struct mpsd *d, uint32_t token);
+struct mpsd_conn *conn_new(struct mpsd *d, uint32_t token); /* inserted; NULL on ENOMEM */
+void conn_free(struct mpsd *d, struct mpsd_conn *c);        /* removes from the table */
+size_t conn_count(struct mpsd *d);
+typedef void (*conn_iter_cb)(struct mpsd *d, struct mpsd_conn *c, void *data);
+void conn_foreach(struct mpsd *d, conn_iter_cb cb, void *data); /* cb may free c */
+void conn_free_all(struct mpsd *d);
 struct mpsd_sf *conn_sf_add(struct mpsd_conn *c);
 void conn_sf_del(struct mpsd_conn *c, struct mpsd_sf *sf);
 /* Established or pending subflow matching local ip/port and remote ip/port (port 0 = any). */
@@ -380,7 +437,13 @@ int conn_local_id(struct mpsd_conn *c, const struct mps_addr *addr);
 void conn_local_id_note(struct mpsd_conn *c, const struct mps_addr *addr, uint8_t id);
 struct mpsd_retry *conn_retry(struct mpsd_conn *c, const struct mps_addr *local,
 			      const struct mps_addr *remote, bool create);
-const char *conn_policy_name(const struct mpsd_conn *c, char *buf, size_t len);
+const char *conn_policy_name(struct mpsd *d, const struct mpsd_conn *c, char *buf, size_t len);
+/* Queues c for an update once the pending events are read: a burst of events
+ * costs one update, and connections closed meanwhile cost none. */
+void conn_mark_dirty(struct mpsd *d, struct mpsd_conn *c);
+void conn_unmark(struct mpsd *d, struct mpsd_conn *c);
+/* Takes the next queued connection off the list; NULL when none. */
+struct mpsd_conn *conn_dirty_pop(struct mpsd *d);
 
 /* ---- pathmgr.c ---- */
 struct mpsd_stats {
@@ -390,51 +453,93 @@ struct mpsd_stats {
 	uint64_t ctl_requests, ctl_errors;
 	uint64_t start_ms;
 };
-extern struct mpsd_stats stats;
-extern struct mpsd_config cfg;
-extern struct mps_pm *pm_cmd;  /* command socket */
+/* MPTCP listeners the daemon opened for announced ports nobody listens on. */
+struct mpsd_listener {
+	struct mps_addr addr;
+	int fd;
+};
+struct mpsd_listeners {
+	struct mpsd_listener l[MPSD_MAX_ANNOUNCE * 4];
+	size_t n;
+};
 
 /* Brings the connection to what the policy wants (subflows, announces, priorities). */
-void pm_conn_update(struct mpsd_conn *c);
+void pm_conn_update(struct mpsd *d, struct mpsd_conn *c);
 /* pm_conn_update + pm_apply_priorities; frees c when the kernel no longer has it. */
-void pm_conn_refresh(struct mpsd_conn *c);
+void pm_conn_refresh(struct mpsd *d, struct mpsd_conn *c);
 /* Re-runs pm_conn_update on every connection (links changed). */
-void pm_update_all(void);
+void pm_update_all(struct mpsd *d);
 /* Backup state wanted for a subflow: override, else static rules. */
-bool pm_want_backup(const struct mpsd_conn *c, const struct mpsd_sf *sf);
+bool pm_want_backup(struct mpsd *d, const struct mpsd_conn *c, const struct mpsd_sf *sf);
 /* Sends MP_PRIO where the wanted backup state differs from the current one. */
-void pm_apply_priorities(struct mpsd_conn *c);
+void pm_apply_priorities(struct mpsd *d, struct mpsd_conn *c);
 /* An interface became usable again: forget the backoff of its paths. */
-void pm_iface_up(int ifindex);
+void pm_iface_up(struct mpsd *d, int ifindex);
 /* Interface went down / address removed: close or demote its subflows at once. */
-void pm_iface_down(int ifindex, const struct mps_addr *addr /* NULL: whole interface */);
+void pm_iface_down(struct mpsd *d, int ifindex,
+		   const struct mps_addr *addr /* NULL: whole interface */);
 /* A subflow local->remote closed or failed: retry after a backoff (long_lived resets it). */
-void pm_note_failure(struct mpsd_conn *c, const struct mps_addr *local,
+void pm_note_failure(struct mpsd *d, struct mpsd_conn *c, const struct mps_addr *local,
 		     const struct mps_addr *remote, bool long_lived);
 /* Records an override; -ENOENT when the token is not managed, -EINVAL bad path. */
-int pm_override_set(uint32_t token, const char *via, char *err, size_t errlen);
-int pm_override_clear(uint32_t token, char *err, size_t errlen);
+int pm_override_set(struct mpsd *d, uint32_t token, const char *via, char *err, size_t errlen);
+int pm_override_clear(struct mpsd *d, uint32_t token, char *err, size_t errlen);
 /* An adopted connection: is it on the userspace PM (else: unmanaged), does it still exist? */
-void pm_probe_managed(struct mpsd_conn *c);
-/* Compares the table with sock_diag: adopts missing connections, frees gone ones. */
-int pm_reconcile(void);
-void pm_listeners_fini(void);
+void pm_probe_managed(struct mpsd *d, struct mpsd_conn *c);
+void pm_listeners_fini(struct mpsd *d);
+int pm_listener_ensure(struct mpsd *d, const struct mps_addr *a);
 
 /* ---- events.c ---- */
-/* Queues c for pm_conn_refresh once the pending events are read: a burst of
- * events costs one update, and connections closed meanwhile cost none. */
-void events_mark_dirty(struct mpsd_conn *c);
-void events_unmark(struct mpsd_conn *c);
-void events_set_buffer(unsigned bytes);
-int events_init(void);
-void events_fini(void);
+struct mpsd_events {
+	struct mps_pm *sock;  /* subscribed to mptcp_pm events */
+	uint64_t generation;  /* of reconciliation */
+};
+void events_set_buffer(struct mpsd *d, unsigned bytes);
+int events_init(struct mpsd *d);
+void events_fini(struct mpsd *d);
+/* Compares the table with sock_diag: adopts missing connections, frees gone ones. */
+int events_reconcile(struct mpsd *d);
 
 /* ---- ctlsrv.c ---- */
-int ctlsrv_init(void);
-void ctlsrv_fini(void);
+struct mpsd_client;
+struct mpsd_ctl {
+	int lfd;
+	char sock_path[108];
+	struct mpsd_client *clients[MPSD_MAX_CLIENTS];
+};
+int ctlsrv_init(struct mpsd *d);
+void ctlsrv_fini(struct mpsd *d);
 
 /* ---- main.c ---- */
-/* Re-reads the config file (SIGHUP or "reload"); 0 or -errno with a message in err. */
-int mpsd_reload(char *err, size_t errlen);
+/* What the command line asked for. */
+struct mpsd_opts {
+	const char *config_path; /* NULL: defaults */
+	bool config_explicit;
+	int log_level;           /* -1: the config's */
+	bool syslog;
+};
+
+/*
+ * The daemon's whole state. One instance lives in main(); every module reaches its own part,
+ * and the parts below it, through the `struct mpsd *d` each function takes first (timer and
+ * I/O callbacks get it too). No module keeps state of its own in file-scope variables.
+ */
+struct mpsd {
+	struct mpsd_config cfg;
+	struct mpsd_stats stats;
+	struct mpsd_opts opts;
+	struct mpsd_loop loop;
+	struct mpsd_conns conns;
+	struct mpsd_links links;
+	struct mpsd_routes routes;
+	struct mpsd_events events;
+	struct mps_pm *pm_cmd;   /* command socket */
+	struct mpsd_listeners listeners;
+	struct mpsd_ctl ctl;
+	int sfd;                 /* signalfd */
+	struct mpsd_timer reconcile_timer;
+	/* Re-reads the config file (SIGHUP or "reload"); 0 or -errno with a message in err. */
+	int (*reload)(struct mpsd *d, char *err, size_t errlen);
+};
 
 #endif

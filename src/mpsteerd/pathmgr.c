@@ -20,8 +20,6 @@
 #define IPPROTO_MPTCP 262
 #endif
 
-struct mpsd_stats stats;
-struct mps_pm *pm_cmd;
 
 #define MAX_PLAN 64
 #define PENDING_TIMEOUT_MS 30000 /* a created subflow with no event after this is forgotten */
@@ -32,21 +30,21 @@ static const char *fmt(const struct mps_addr *a, char *buf)
 }
 
 /* The connection closed and its CLOSED event is still queued (or was lost). */
-static bool token_gone(struct mpsd_conn *c, int err)
+static bool token_gone(struct mpsd *d, struct mpsd_conn *c, int err)
 {
-	if (err != -EINVAL || !strstr(mps_pm_errmsg(pm_cmd), "invalid token"))
+	if (err != -EINVAL || !strstr(mps_pm_errmsg(d->pm_cmd), "invalid token"))
 		return false;
 	c->gone = true;
 	return true;
 }
 
 /* The kernel refuses userspace-PM commands on a connection of the in-kernel PM. */
-static bool not_userspace(int err)
+static bool not_userspace(struct mpsd *d, int err)
 {
-	return err == -EINVAL && strstr(mps_pm_errmsg(pm_cmd), "userspace PM not selected");
+	return err == -EINVAL && strstr(mps_pm_errmsg(d->pm_cmd), "userspace PM not selected");
 }
 
-static void mark_unmanaged(struct mpsd_conn *c)
+static void mark_unmanaged(struct mpsd *d, struct mpsd_conn *c)
 {
 	if (!c->unmanaged)
 		log_info("token 0x%08x: not on the userspace path manager, left alone", c->token);
@@ -58,19 +56,19 @@ static int noop_addr_cb(const struct mps_pm_addr *a, void *data)
 	return 0;
 }
 
-void pm_probe_managed(struct mpsd_conn *c)
+void pm_probe_managed(struct mpsd *d, struct mpsd_conn *c)
 {
-	int err = mps_pm_get_addrs(pm_cmd, c->token, noop_addr_cb, NULL);
+	int err = mps_pm_get_addrs(d->pm_cmd, c->token, noop_addr_cb, NULL);
 
-	if (err && not_userspace(err))
-		mark_unmanaged(c);
+	if (err && not_userspace(d, err))
+		mark_unmanaged(d, c);
 	else if (err)
-		token_gone(c, err);
+		token_gone(d, c, err);
 }
 
-static void sf_as_diag(const struct mpsd_sf *sf, struct mps_subflow *out)
+static void sf_as_diag(struct mpsd *d, const struct mpsd_sf *sf, struct mps_subflow *out)
 {
-	const struct mpsd_iface *f = links_iface(sf->ifindex);
+	const struct mpsd_iface *f = links_iface(d, sf->ifindex);
 
 	memset(out, 0, sizeof(*out));
 	out->local = sf->local;
@@ -84,43 +82,44 @@ static void sf_as_diag(const struct mpsd_sf *sf, struct mps_subflow *out)
 	out->backup_peer = sf->backup_peer;
 }
 
-static bool static_backup(int ifindex, const struct mps_addr *local, const struct mps_addr *remote)
+static bool static_backup(struct mpsd *d, int ifindex, const struct mps_addr *local,
+			  const struct mps_addr *remote)
 {
-	const struct mpsd_iface *f = links_iface(ifindex);
+	const struct mpsd_iface *f = links_iface(d, ifindex);
 	const char *name = f ? f->link.name : NULL;
 
-	return mpsd_matchlist_hit(&cfg.backup, name, local) ||
-	       mpsd_matchlist_hit(&cfg.backup, NULL, remote);
+	return mpsd_matchlist_hit(&d->cfg.backup, name, local) ||
+	       mpsd_matchlist_hit(&d->cfg.backup, NULL, remote);
 }
 
-bool pm_want_backup(const struct mpsd_conn *c, const struct mpsd_sf *sf)
+bool pm_want_backup(struct mpsd *d, const struct mpsd_conn *c, const struct mpsd_sf *sf)
 {
-	const struct mpsd_iface *f = links_iface(sf->ifindex);
-	struct mps_subflow d;
+	const struct mpsd_iface *f = links_iface(d, sf->ifindex);
+	struct mps_subflow ds;
 
 	/* A subflow kept on a dead interface (on_down = backup) stays demoted. */
 	if (f && !f->usable)
 		return true;
 	if (c->has_override) {
-		sf_as_diag(sf, &d);
-		return !mps_path_match(&c->override_path, &d);
+		sf_as_diag(d, sf, &ds);
+		return !mps_path_match(&c->override_path, &ds);
 	}
-	return static_backup(sf->ifindex, &sf->local, &sf->remote);
+	return static_backup(d, sf->ifindex, &sf->local, &sf->remote);
 }
 
-static int set_backup(struct mpsd_conn *c, struct mpsd_sf *sf, bool backup)
+static int set_backup(struct mpsd *d, struct mpsd_conn *c, struct mpsd_sf *sf, bool backup)
 {
 	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN];
-	int err = mps_pm_set_backup(pm_cmd, c->token, &sf->local, &sf->remote, backup);
+	int err = mps_pm_set_backup(d->pm_cmd, c->token, &sf->local, &sf->remote, backup);
 
 	if (err) {
-		if (not_userspace(err))
-			mark_unmanaged(c);
-		else if (!token_gone(c, err))
+		if (not_userspace(d, err))
+			mark_unmanaged(d, c);
+		else if (!token_gone(d, c, err))
 			log_warn("token 0x%08x: backup %s on %s -> %s: %s%s%s", c->token,
 				 backup ? "on" : "off", fmt(&sf->local, l), fmt(&sf->remote, r),
-				 strerror(-err), *mps_pm_errmsg(pm_cmd) ? ": " : "",
-				 mps_pm_errmsg(pm_cmd));
+				 strerror(-err), *mps_pm_errmsg(d->pm_cmd) ? ": " : "",
+				 mps_pm_errmsg(d->pm_cmd));
 		return err;
 	}
 	log_debug("token 0x%08x: subflow %s -> %s backup %d -> %d", c->token, fmt(&sf->local, l),
@@ -129,7 +128,7 @@ static int set_backup(struct mpsd_conn *c, struct mpsd_sf *sf, bool backup)
 	return 0;
 }
 
-void pm_apply_priorities(struct mpsd_conn *c)
+void pm_apply_priorities(struct mpsd *d, struct mpsd_conn *c)
 {
 	if (c->unmanaged || c->gone)
 		return;
@@ -139,72 +138,73 @@ void pm_apply_priorities(struct mpsd_conn *c)
 
 		if (sf->state != SF_ESTABLISHED || !sf->local.port || !sf->remote.port)
 			continue;
-		want = pm_want_backup(c, sf);
-		if (want != sf->backup_local && set_backup(c, sf, want) == -EINVAL &&
+		want = pm_want_backup(d, c, sf);
+		if (want != sf->backup_local && set_backup(d, c, sf, want) == -EINVAL &&
 		    (c->unmanaged || c->gone))
 			return;
 	}
 }
 
-static uint64_t backoff_ms(unsigned failures)
+static uint64_t backoff_ms(const struct mpsd_config *cfg, unsigned failures)
 {
-	uint64_t d = cfg.retry_base_ms;
+	uint64_t ms = cfg->retry_base_ms;
 
-	for (unsigned i = 1; i < failures && d < cfg.retry_max_ms; i++)
-		d *= 2;
-	return d > cfg.retry_max_ms ? cfg.retry_max_ms : d;
+	for (unsigned i = 1; i < failures && ms < cfg->retry_max_ms; i++)
+		ms *= 2;
+	return ms > cfg->retry_max_ms ? cfg->retry_max_ms : ms;
 }
 
-static void conn_timer_cb(void *data)
+static void conn_timer_cb(struct mpsd *d, void *data)
 {
-	pm_conn_refresh(data);
+	pm_conn_refresh(d, data);
 }
 
 /* Wakes the connection up at `at` (the earliest of its pending deadlines). */
-static void conn_wake_at(struct mpsd_conn *c, uint64_t at)
+static void conn_wake_at(struct mpsd *d, struct mpsd_conn *c, uint64_t at)
 {
 	uint64_t now = now_ms();
 
 	if (c->timer.due_ms && c->timer.due_ms <= at)
 		return;
-	timer_arm(&c->timer, at > now ? at - now : 0, conn_timer_cb, c);
+	timer_arm(d, &c->timer, at > now ? at - now : 0, conn_timer_cb, c);
 }
 
-void pm_note_failure(struct mpsd_conn *c, const struct mps_addr *local,
+void pm_note_failure(struct mpsd *d, struct mpsd_conn *c, const struct mps_addr *local,
 		     const struct mps_addr *remote, bool long_lived)
 {
 	struct mpsd_retry *r = conn_retry(c, local, remote, true);
 
 	r->failures = long_lived ? 1 : r->failures + 1;
-	r->not_before_ms = now_ms() + backoff_ms(r->failures);
-	if (cfg.retry_limit && r->failures > cfg.retry_limit) {
+	r->not_before_ms = now_ms() + backoff_ms(&d->cfg, r->failures);
+	if (d->cfg.retry_limit && r->failures > d->cfg.retry_limit) {
 		char l[MPS_ADDRSTRLEN], rr[MPS_ADDRSTRLEN];
 
 		log_info("token 0x%08x: giving up on %s -> %s after %u failures (until links "
 			 "change)", c->token, fmt(local, l), fmt(remote, rr), r->failures);
 		return;
 	}
-	conn_wake_at(c, r->not_before_ms);
+	conn_wake_at(d, c, r->not_before_ms);
 }
 
 /* false when backoff holds the path back (the connection's timer is armed). */
-static bool path_allowed(struct mpsd_conn *c, const struct mpsd_pair *p, bool *retry)
+static bool path_allowed(struct mpsd *d, struct mpsd_conn *c, const struct mpsd_pair *p,
+			 bool *retry)
 {
 	struct mpsd_retry *r = conn_retry(c, &p->local, &p->remote, false);
 
 	*retry = r && r->failures;
 	if (!r || !r->failures)
 		return true;
-	if (cfg.retry_limit && r->failures > cfg.retry_limit)
+	if (d->cfg.retry_limit && r->failures > d->cfg.retry_limit)
 		return false;
 	if (r->not_before_ms > now_ms()) {
-		conn_wake_at(c, r->not_before_ms);
+		conn_wake_at(d, c, r->not_before_ms);
 		return false;
 	}
 	return true;
 }
 
-static void create_subflow(struct mpsd_conn *c, const struct mpsd_pair *p)
+static void create_subflow(struct mpsd *d, struct mpsd_conn *c, const struct mpsd_pair *p)
 {
 	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN];
 	struct mps_pm_addr la = { .addr = p->local, .ifindex = p->ifindex };
@@ -213,7 +213,7 @@ static void create_subflow(struct mpsd_conn *c, const struct mpsd_pair *p)
 	bool retry;
 	int id, err;
 
-	if (!path_allowed(c, p, &retry))
+	if (!path_allowed(d, c, p, &retry))
 		return;
 	id = conn_local_id(c, &p->local);
 	if (id < 0)
@@ -221,31 +221,31 @@ static void create_subflow(struct mpsd_conn *c, const struct mpsd_pair *p)
 	la.id = (uint8_t)id;
 	la.has = MPS_PM_HAS_ID;
 	/* Asked in the MP_JOIN itself: the subflow never carries traffic it should not. */
-	if (pm_want_backup(c, &tmp))
+	if (pm_want_backup(d, c, &tmp))
 		la.flags |= MPS_PM_FLAG_BACKUP;
-	err = mps_pm_subflow_create(pm_cmd, c->token, &la, &p->remote);
+	err = mps_pm_subflow_create(d->pm_cmd, c->token, &la, &p->remote);
 	if (err) {
-		if (not_userspace(err))
-			return mark_unmanaged(c);
-		if (token_gone(c, err))
+		if (not_userspace(d, err))
+			return mark_unmanaged(d, c);
+		if (token_gone(d, c, err))
 			return;
 		/* ENOTCONN: not fully established yet (no data exchanged): retried. */
 		log_msg(err == -ENOTCONN ? MPSD_LOG_DEBUG : MPSD_LOG_INFO,
 			"token 0x%08x: subflow %s -> %s: %s%s%s", c->token, fmt(&p->local, l),
-			 fmt(&p->remote, r), strerror(-err), *mps_pm_errmsg(pm_cmd) ? ": " : "",
-			 mps_pm_errmsg(pm_cmd));
-		stats.subflows_failed++;
+			 fmt(&p->remote, r), strerror(-err), *mps_pm_errmsg(d->pm_cmd) ? ": " : "",
+			 mps_pm_errmsg(d->pm_cmd));
+		d->stats.subflows_failed++;
 		c->subflows_failed++;
-		pm_note_failure(c, &p->local, &p->remote, false);
+		pm_note_failure(d, c, &p->local, &p->remote, false);
 		return;
 	}
 	log_debug("token 0x%08x: subflow %s -> %s (id %d%s) requested", c->token,
 		  fmt(&p->local, l), fmt(&p->remote, r), id,
 		  la.flags & MPS_PM_FLAG_BACKUP ? ", backup" : "");
-	stats.subflows_created++;
+	d->stats.subflows_created++;
 	c->subflows_created++;
 	if (retry) {
-		stats.subflows_retried++;
+		d->stats.subflows_retried++;
 		c->subflows_retried++;
 	}
 	sf = conn_sf_add(c);
@@ -260,32 +260,30 @@ static void create_subflow(struct mpsd_conn *c, const struct mpsd_pair *p)
 	sf->since_ms = now_ms();
 }
 
-static void announce_one(struct mpsd_conn *c, const struct mps_addr *a);
+static void announce_one(struct mpsd *d, struct mpsd_conn *c, const struct mps_addr *a);
 
 /* Server side: announce the configured addresses once each. */
-static void announce_all(struct mpsd_conn *c)
+static void announce_all(struct mpsd *d, struct mpsd_conn *c)
 {
 	struct mpsd_local locals[64];
 	size_t n;
 
-	for (size_t i = 0; i < cfg.n_announce; i++) {
-		const struct mpsd_announce *an = &cfg.announce[i];
+	for (size_t i = 0; i < d->cfg.n_announce; i++) {
+		const struct mpsd_announce *an = &d->cfg.announce[i];
 
 		if (!an->is_iface) {
 			if (an->addr.family == c->family)
-				announce_one(c, &an->addr);
+				announce_one(d, c, &an->addr);
 			continue;
 		}
-		n = links_locals(c->family, locals, 64);
+		n = links_locals(d, c->family, locals, 64);
 		for (size_t k = 0; k < n; k++)
 			if (!strcmp(locals[k].ifname, an->ifname))
-				announce_one(c, &locals[k].addr);
+				announce_one(d, c, &locals[k].addr);
 	}
 }
 
-int pm_listener_ensure(const struct mps_addr *a);
-
-static void announce_one(struct mpsd_conn *c, const struct mps_addr *a)
+static void announce_one(struct mpsd *d, struct mpsd_conn *c, const struct mps_addr *a)
 {
 	char buf[MPS_ADDRSTRLEN];
 	struct mps_pm_addr pa = { .addr = *a, .flags = MPS_PM_FLAG_SIGNAL, .has = MPS_PM_HAS_ID };
@@ -301,26 +299,26 @@ static void announce_one(struct mpsd_conn *c, const struct mps_addr *a)
 			return;
 	pa.id = (uint8_t)id;
 	if (a->port && a->port != c->local0.port)
-		pm_listener_ensure(a);
-	err = mps_pm_announce(pm_cmd, c->token, &pa);
+		pm_listener_ensure(d, a);
+	err = mps_pm_announce(d->pm_cmd, c->token, &pa);
 	if (err) {
-		if (not_userspace(err))
-			return mark_unmanaged(c);
-		if (token_gone(c, err))
+		if (not_userspace(d, err))
+			return mark_unmanaged(d, c);
+		if (token_gone(d, c, err))
 			return;
 		log_info("token 0x%08x: announce %s: %s%s%s", c->token, fmt(a, buf), strerror(-err),
-			 *mps_pm_errmsg(pm_cmd) ? ": " : "", mps_pm_errmsg(pm_cmd));
+			 *mps_pm_errmsg(d->pm_cmd) ? ": " : "", mps_pm_errmsg(d->pm_cmd));
 		return;
 	}
 	for (size_t i = 0; i < c->n_lids; i++)
 		if (c->lids[i].id == id)
 			c->lids[i].announced = true;
-	stats.announced++;
+	d->stats.announced++;
 	log_debug("token 0x%08x: announced %s id %d", c->token, fmt(a, buf), id);
 }
 
 /* Drops pending subflows that never got an event (lost in an overflow). */
-static void expire_pending(struct mpsd_conn *c)
+static void expire_pending(struct mpsd *d, struct mpsd_conn *c)
 {
 	uint64_t now = now_ms();
 
@@ -329,7 +327,7 @@ static void expire_pending(struct mpsd_conn *c)
 			conn_sf_del(c, &c->sf[i]);
 }
 
-void pm_conn_update(struct mpsd_conn *c)
+void pm_conn_update(struct mpsd *d, struct mpsd_conn *c)
 {
 	struct mpsd_local locals[64];
 	struct mpsd_pair existing[MAX_PLAN], plan[MAX_PLAN];
@@ -338,15 +336,15 @@ void pm_conn_update(struct mpsd_conn *c)
 
 	if (c->unmanaged || c->gone || c->state != CONN_ESTABLISHED)
 		return;
-	if (c->server_side && cfg.n_announce)
-		announce_all(c);
-	expire_pending(c);
-	in.policy = c->server_side ? cfg.server : cfg.client;
+	if (c->server_side && d->cfg.n_announce)
+		announce_all(d, c);
+	expire_pending(d, c);
+	in.policy = c->server_side ? d->cfg.server : d->cfg.client;
 	if (in.policy.kind == MPSD_POL_NONE)
 		return;
 	in.server_side = c->server_side;
 	in.deny_join_id0 = c->deny_join_id0;
-	in.max_subflows = cfg.max_subflows;
+	in.max_subflows = d->cfg.max_subflows;
 	in.local0 = c->local0;
 	in.remote0 = c->remote0;
 	in.ifindex0 = c->ifindex0;
@@ -358,33 +356,33 @@ void pm_conn_update(struct mpsd_conn *c)
 						  .remote = c->sf[n].remote };
 	in.n_existing = n;
 	in.existing = existing;
-	in.n_locals = links_locals(c->remote0.family, locals, 64);
+	in.n_locals = links_locals(d, c->remote0.family, locals, 64);
 	in.locals = locals;
 	n = mpsd_plan(&in, plan, MAX_PLAN);
 	for (size_t i = 0; i < n && !c->unmanaged && !c->gone; i++)
-		create_subflow(c, &plan[i]);
+		create_subflow(d, c, &plan[i]);
 }
 
-void pm_conn_refresh(struct mpsd_conn *c)
+void pm_conn_refresh(struct mpsd *d, struct mpsd_conn *c)
 {
-	pm_conn_update(c);
+	pm_conn_update(d, c);
 	if (!c->gone)
-		pm_apply_priorities(c);
+		pm_apply_priorities(d, c);
 	if (c->gone) {
 		log_debug("token 0x%08x: gone (closed before its update)", c->token);
-		stats.vanished++;
-		conn_free(c);
+		d->stats.vanished++;
+		conn_free(d, c);
 	}
 }
 
-static void update_one(struct mpsd_conn *c, void *data)
+static void update_one(struct mpsd *d, struct mpsd_conn *c, void *data)
 {
-	pm_conn_refresh(c);
+	pm_conn_refresh(d, c);
 }
 
-void pm_update_all(void)
+void pm_update_all(struct mpsd *d)
 {
-	conn_foreach(update_one, NULL);
+	conn_foreach(d, update_one, NULL);
 }
 
 struct iface_ctx {
@@ -399,18 +397,18 @@ static bool sf_on(const struct mpsd_sf *sf, const struct iface_ctx *x)
 	return sf->ifindex == x->ifindex;
 }
 
-static void withdraw_announce(struct mpsd_conn *c, const struct mps_addr *a)
+static void withdraw_announce(struct mpsd *d, struct mpsd_conn *c, const struct mps_addr *a)
 {
 	for (size_t i = 0; i < c->n_lids; i++) {
 		if (!c->lids[i].announced || !mps_addr_same_ip(&c->lids[i].addr, a))
 			continue;
-		if (mps_pm_remove(pm_cmd, c->token, c->lids[i].id) == 0)
+		if (mps_pm_remove(d->pm_cmd, c->token, c->lids[i].id) == 0)
 			log_debug("token 0x%08x: removed announced id %u", c->token, c->lids[i].id);
 		c->lids[i].announced = false;
 	}
 }
 
-static void iface_down_one(struct mpsd_conn *c, void *data)
+static void iface_down_one(struct mpsd *d, struct mpsd_conn *c, void *data)
 {
 	const struct iface_ctx *x = data;
 	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN];
@@ -418,7 +416,7 @@ static void iface_down_one(struct mpsd_conn *c, void *data)
 	if (c->unmanaged)
 		return;
 	if (x->addr)
-		withdraw_announce(c, x->addr);
+		withdraw_announce(d, c, x->addr);
 	for (size_t i = c->n_sf; i-- > 0;) {
 		struct mpsd_sf *sf = &c->sf[i];
 
@@ -428,48 +426,48 @@ static void iface_down_one(struct mpsd_conn *c, void *data)
 			conn_sf_del(c, sf);
 			continue;
 		}
-		if (cfg.link_down == MPSD_LD_BACKUP && !x->addr) {
-			if (!sf->backup_local && set_backup(c, sf, true) == 0)
-				stats.demoted++;
+		if (d->cfg.link_down == MPSD_LD_BACKUP && !x->addr) {
+			if (!sf->backup_local && set_backup(d, c, sf, true) == 0)
+				d->stats.demoted++;
 			continue;
 		}
 		/* Closing at once: the scheduler reinjects its data on the other subflows
 		 * now, instead of after the retransmission timeouts of a dead path. */
-		if (mps_pm_subflow_destroy(pm_cmd, c->token, &sf->local, &sf->remote) == 0)
+		if (mps_pm_subflow_destroy(d->pm_cmd, c->token, &sf->local, &sf->remote) == 0)
 			log_info("token 0x%08x: closed subflow %s -> %s (%s)", c->token,
 				 fmt(&sf->local, l), fmt(&sf->remote, r),
 				 x->addr ? "address removed" : "interface down");
-		stats.subflows_closed_link++;
+		d->stats.subflows_closed_link++;
 		conn_sf_del(c, sf);
 	}
 	/* Traffic must not wait for an MP_PRIO of the dead path: promote the others now. */
-	pm_apply_priorities(c);
+	pm_apply_priorities(d, c);
 }
 
-void pm_iface_down(int ifindex, const struct mps_addr *addr)
+void pm_iface_down(struct mpsd *d, int ifindex, const struct mps_addr *addr)
 {
 	struct iface_ctx x = { .ifindex = ifindex, .addr = addr };
 
-	conn_foreach(iface_down_one, &x);
+	conn_foreach(d, iface_down_one, &x);
 }
 
-static void iface_up_one(struct mpsd_conn *c, void *data)
+static void iface_up_one(struct mpsd *d, struct mpsd_conn *c, void *data)
 {
 	int ifindex = *(int *)data;
 
 	for (size_t i = 0; i < c->n_retry; i++)
-		if (links_ifindex_of(&c->retry[i].local) == ifindex)
+		if (links_ifindex_of(d, &c->retry[i].local) == ifindex)
 			c->retry[i].failures = 0;
 }
 
-void pm_iface_up(int ifindex)
+void pm_iface_up(struct mpsd *d, int ifindex)
 {
-	conn_foreach(iface_up_one, &ifindex);
+	conn_foreach(d, iface_up_one, &ifindex);
 }
 
-int pm_override_set(uint32_t token, const char *via, char *err, size_t errlen)
+int pm_override_set(struct mpsd *d, uint32_t token, const char *via, char *err, size_t errlen)
 {
-	struct mpsd_conn *c = conn_find(token);
+	struct mpsd_conn *c = conn_find(d, token);
 	struct mps_path p;
 	int ret;
 
@@ -481,21 +479,21 @@ int pm_override_set(uint32_t token, const char *via, char *err, size_t errlen)
 		snprintf(err, errlen, "path too long");
 		return -EINVAL;
 	}
-	ret = mps_path_parse(via, links_ifcache(), &p, err, errlen);
+	ret = mps_path_parse(via, links_ifcache(d), &p, err, errlen);
 	if (ret)
 		return ret;
 	c->override_path = p;
 	c->has_override = true;
 	snprintf(c->override, sizeof(c->override), "%s", via);
-	stats.overrides++;
+	d->stats.overrides++;
 	log_info("token 0x%08x: override primary via %s", token, via);
-	pm_apply_priorities(c);
+	pm_apply_priorities(d, c);
 	return 0;
 }
 
-int pm_override_clear(uint32_t token, char *err, size_t errlen)
+int pm_override_clear(struct mpsd *d, uint32_t token, char *err, size_t errlen)
 {
-	struct mpsd_conn *c = conn_find(token);
+	struct mpsd_conn *c = conn_find(d, token);
 
 	if (!c || c->unmanaged) {
 		snprintf(err, errlen, "token 0x%08x is not managed by this daemon", token);
@@ -504,18 +502,11 @@ int pm_override_clear(uint32_t token, char *err, size_t errlen)
 	c->has_override = false;
 	c->override[0] = '\0';
 	log_info("token 0x%08x: override cleared", token);
-	pm_apply_priorities(c);
+	pm_apply_priorities(d, c);
 	return 0;
 }
 
 /* ---- MPTCP listeners for announced ports nobody listens on ---- */
-
-struct listener {
-	struct mps_addr addr;
-	int fd;
-};
-static struct listener listeners[MPSD_MAX_ANNOUNCE * 4];
-static size_t n_listeners;
 
 static socklen_t to_sockaddr(const struct mps_addr *a, struct sockaddr_storage *ss)
 {
@@ -541,7 +532,7 @@ static socklen_t to_sockaddr(const struct mps_addr *a, struct sockaddr_storage *
  * and never reach accept(); anything that does is a new connection nobody
  * serves here. Refuse it at once (RST) instead of leaving it in the queue.
  */
-static void listener_refuse(int fd, uint32_t events, void *data)
+static void listener_refuse(struct mpsd *d, int fd, uint32_t events, void *data)
 {
 	struct linger rst = { .l_onoff = 1, .l_linger = 0 };
 	int c;
@@ -553,17 +544,17 @@ static void listener_refuse(int fd, uint32_t events, void *data)
 	}
 }
 
-int pm_listener_ensure(const struct mps_addr *a)
+int pm_listener_ensure(struct mpsd *d, const struct mps_addr *a)
 {
 	struct sockaddr_storage ss;
 	char buf[MPS_ADDRSTRLEN];
 	socklen_t len;
 	int fd;
 
-	for (size_t i = 0; i < n_listeners; i++)
-		if (mps_addr_equal(&listeners[i].addr, a))
+	for (size_t i = 0; i < d->listeners.n; i++)
+		if (mps_addr_equal(&d->listeners.l[i].addr, a))
 			return 0;
-	if (n_listeners == sizeof(listeners) / sizeof(listeners[0]))
+	if (d->listeners.n == sizeof(d->listeners.l) / sizeof(d->listeners.l[0]))
 		return -ENOSPC;
 	fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_MPTCP);
 	if (fd < 0)
@@ -578,18 +569,18 @@ int pm_listener_ensure(const struct mps_addr *a)
 			log_warn("listener %s: %s", fmt(a, buf), strerror(-err));
 		return err == -EADDRINUSE ? 0 : err;
 	}
-	if (loop_add(fd, EPOLLIN, listener_refuse, NULL) < 0)
+	if (loop_add(d, fd, EPOLLIN, listener_refuse, NULL) < 0)
 		log_warn("listener %s: new connections will wait unanswered", fmt(a, buf));
-	listeners[n_listeners++] = (struct listener){ .addr = *a, .fd = fd };
+	d->listeners.l[d->listeners.n++] = (struct mpsd_listener){ .addr = *a, .fd = fd };
 	log_info("listening on %s for joins to the announced address", fmt(a, buf));
 	return 0;
 }
 
-void pm_listeners_fini(void)
+void pm_listeners_fini(struct mpsd *d)
 {
-	for (size_t i = 0; i < n_listeners; i++) {
-		loop_del(listeners[i].fd);
-		close(listeners[i].fd);
+	for (size_t i = 0; i < d->listeners.n; i++) {
+		loop_del(d, d->listeners.l[i].fd);
+		close(d->listeners.l[i].fd);
 	}
-	n_listeners = 0;
+	d->listeners.n = 0;
 }

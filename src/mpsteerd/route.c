@@ -24,24 +24,20 @@ struct route_rec {
 	uint32_t table, prio; /* as created: a reload may change the config */
 };
 
-static struct route_rec *recs;
-static size_t n_recs;
-static struct mpsd_timer install_timer;
 
-
-static bool wanted(const struct mps_ifaddr *a)
+static bool wanted(struct mpsd *d, const struct mps_ifaddr *a)
 {
-	const struct mpsd_iface *f = links_iface(a->ifindex);
+	const struct mpsd_iface *f = links_iface(d, a->ifindex);
 
-	return cfg.source_routing && f && !f->link.loopback && a->scope == 0 /* universe */ &&
-	       mpsd_config_iface_allowed(&cfg, f->link.name, f->link.kind);
+	return d->cfg.source_routing && f && !f->link.loopback && a->scope == 0 /* universe */ &&
+	       mpsd_config_iface_allowed(&d->cfg, f->link.name, f->link.kind);
 }
 
 #define GW_RETRY_MS 500
 #define GW_RETRIES 20
 
 /* Returns true when the route waits for its gateway (to be tried again). */
-static bool install(struct route_rec *r)
+static bool install(struct mpsd *d, struct route_rec *r)
 {
 	char buf[MPS_ADDRSTRLEN];
 	struct mps_addr gw;
@@ -81,103 +77,104 @@ static bool install(struct route_rec *r)
 	return wait;
 }
 
-static void install_pending(void *data)
+static void install_pending(struct mpsd *d, void *data)
 {
 	bool again = false;
 
-	for (size_t i = 0; i < n_recs; i++)
-		again |= install(&recs[i]);
+	for (size_t i = 0; i < d->routes.n_recs; i++)
+		again |= install(d, &d->routes.recs[i]);
 	if (again)
-		timer_arm(&install_timer, GW_RETRY_MS, install_pending, NULL);
+		timer_arm(d, &d->routes.install_timer, GW_RETRY_MS, install_pending, NULL);
 }
 
 /* Called from inside rtnetlink dumps and notifications: the work is deferred
  * to a timer, as the rtnetlink socket is busy until the callback returns. */
-static void schedule_install(void)
+static void schedule_install(struct mpsd *d)
 {
-	if (!install_timer.due_ms)
-		timer_arm(&install_timer, 0, install_pending, NULL);
+	if (!d->routes.install_timer.due_ms)
+		timer_arm(d, &d->routes.install_timer, 0, install_pending, NULL);
 }
 
-void route_addr_added(const struct mps_ifaddr *a)
+void route_addr_added(struct mpsd *d, const struct mps_ifaddr *a)
 {
 	struct route_rec *r;
 
-	if (!wanted(a))
+	if (!wanted(d, a))
 		return;
-	for (size_t i = 0; i < n_recs; i++)
-		if (mps_addr_same_ip(&recs[i].addr, &a->addr))
+	for (size_t i = 0; i < d->routes.n_recs; i++)
+		if (mps_addr_same_ip(&d->routes.recs[i].addr, &a->addr))
 			return;
-	r = realloc(recs, (n_recs + 1) * sizeof(*r));
+	r = realloc(d->routes.recs, (d->routes.n_recs + 1) * sizeof(*r));
 	if (!r)
 		return;
-	recs = r;
-	r = &recs[n_recs++];
+	d->routes.recs = r;
+	r = &d->routes.recs[d->routes.n_recs++];
 	memset(r, 0, sizeof(*r));
 	r->ifindex = a->ifindex;
 	r->addr = a->addr;
 	r->family = a->addr.family;
-	r->table = cfg.table_base + (uint32_t)a->ifindex;
-	r->prio = cfg.rule_prio;
-	schedule_install();
+	r->table = d->cfg.table_base + (uint32_t)a->ifindex;
+	r->prio = d->cfg.rule_prio;
+	schedule_install(d);
 }
 
-static bool table_shared(size_t skip, int family)
+static bool table_shared(struct mpsd *d, size_t skip, int family)
 {
-	for (size_t i = 0; i < n_recs; i++)
-		if (i != skip && recs[i].table == recs[skip].table && recs[i].family == family &&
-		    recs[i].route)
+	for (size_t i = 0; i < d->routes.n_recs; i++)
+		if (i != skip && d->routes.recs[i].table == d->routes.recs[skip].table &&
+		    d->routes.recs[i].family == family &&
+		    d->routes.recs[i].route)
 			return true;
 	return false;
 }
 
-static void uninstall(size_t i)
+static void uninstall(struct mpsd *d, size_t i)
 {
-	struct route_rec *r = &recs[i];
+	struct route_rec *r = &d->routes.recs[i];
 
 	if (r->rule)
 		mps_rtnl_rule_del(r->table, r->prio, &r->addr);
-	if (r->route && !table_shared(i, r->family))
+	if (r->route && !table_shared(d, i, r->family))
 		mps_rtnl_route_del(r->table, r->ifindex,
 				   mps_addr_is_set(&r->gw) ? &r->gw : NULL, r->family);
-	recs[i] = recs[--n_recs];
+	d->routes.recs[i] = d->routes.recs[--d->routes.n_recs];
 }
 
-void route_addr_removed(const struct mps_ifaddr *a)
+void route_addr_removed(struct mpsd *d, const struct mps_ifaddr *a)
 {
-	for (size_t i = 0; i < n_recs; i++) {
-		if (mps_addr_same_ip(&recs[i].addr, &a->addr)) {
-			uninstall(i);
+	for (size_t i = 0; i < d->routes.n_recs; i++) {
+		if (mps_addr_same_ip(&d->routes.recs[i].addr, &a->addr)) {
+			uninstall(d, i);
 			return;
 		}
 	}
 }
 
 /* The kernel drops routes of an interface that went down: put ours back. */
-void route_iface_up(int ifindex)
+void route_iface_up(struct mpsd *d, int ifindex)
 {
-	for (size_t i = 0; i < n_recs; i++) {
-		if (recs[i].ifindex != ifindex)
+	for (size_t i = 0; i < d->routes.n_recs; i++) {
+		if (d->routes.recs[i].ifindex != ifindex)
 			continue;
-		recs[i].route = false;
+		d->routes.recs[i].route = false;
 	}
-	schedule_install();
+	schedule_install(d);
 }
 
-void route_cleanup_all(void)
+void route_cleanup_all(struct mpsd *d)
 {
-	timer_cancel(&install_timer);
-	while (n_recs)
-		uninstall(n_recs - 1);
-	free(recs);
-	recs = NULL;
+	timer_cancel(d, &d->routes.install_timer);
+	while (d->routes.n_recs)
+		uninstall(d, d->routes.n_recs - 1);
+	free(d->routes.recs);
+	d->routes.recs = NULL;
 }
 
-void route_config_changed(void)
+void route_config_changed(struct mpsd *d)
 {
 	/* Records keep the table and priority they were made with; a changed
 	 * table_base or rule_priority applies after this fresh start. */
-	route_cleanup_all();
-	if (cfg.source_routing)
-		links_foreach_addr(route_addr_added);
+	route_cleanup_all(d);
+	if (d->cfg.source_routing)
+		links_foreach_addr(d, route_addr_added);
 }

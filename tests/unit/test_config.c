@@ -11,16 +11,12 @@
 
 #include "../../src/mpsteerd/mpsteerd.h"
 
-/* The daemon globals and loop/event hooks conn.c refers to. */
-struct mpsd_config cfg;
-static int timers_cancelled, unmarked;
-void timer_cancel(struct mpsd_timer *t)
+/* The daemon state the connection table lives in, and the one loop call conn.c makes. */
+static struct mpsd daemon;
+static int timers_cancelled;
+void timer_cancel(struct mpsd *d, struct mpsd_timer *t)
 {
 	timers_cancelled++;
-}
-void events_unmark(struct mpsd_conn *c)
-{
-	unmarked++;
 }
 
 static int load(const char *text, struct mpsd_config *c, char *err)
@@ -371,15 +367,15 @@ static void test_plan_none(void **state)
 
 /* ---- connection table ---- */
 
-static void count_cb(struct mpsd_conn *c, void *data)
+static void count_cb(struct mpsd *d, struct mpsd_conn *c, void *data)
 {
 	(*(size_t *)data)++;
 }
 
-static void free_odd_cb(struct mpsd_conn *c, void *data)
+static void free_odd_cb(struct mpsd *d, struct mpsd_conn *c, void *data)
 {
 	if (c->token & 1)
-		conn_free(c);
+		conn_free(d, c);
 }
 
 static void test_conn_table(void **state)
@@ -389,33 +385,41 @@ static void test_conn_table(void **state)
 
 	/* Sequential tokens: the worst case for a plain modulo hash. */
 	for (uint32_t t = 1; t <= n; t++)
-		assert_non_null(conn_new(t));
-	assert_int_equal(conn_count(), n);
-	for (uint32_t t = 1; t <= n; t++)
-		assert_int_equal(conn_find(t)->token, t);
-	assert_null(conn_find(n + 1));
-	conn_foreach(count_cb, &seen);
+		assert_non_null(conn_new(&daemon, t));
+	assert_int_equal(conn_count(&daemon), n);
+	for (uint32_t t = 1; t <= n; t++) {
+		assert_int_equal(conn_find(&daemon, t)->token, t);
+		conn_mark_dirty(&daemon, conn_find(&daemon, t));
+	}
+	assert_null(conn_find(&daemon, n + 1));
+	conn_foreach(&daemon, count_cb, &seen);
 	assert_int_equal(seen, n);
 	/* The callback may free what it is given. */
-	conn_foreach(free_odd_cb, NULL);
-	assert_int_equal(conn_count(), n / 2);
-	assert_null(conn_find(3));
-	assert_non_null(conn_find(4));
+	conn_foreach(&daemon, free_odd_cb, NULL);
+	assert_int_equal(conn_count(&daemon), n / 2);
+	assert_null(conn_find(&daemon, 3));
+	assert_non_null(conn_find(&daemon, 4));
+	/* The update list holds the survivors, each once. */
+	conn_mark_dirty(&daemon, conn_find(&daemon, 4));
+	for (struct mpsd_conn *c = daemon.conns.dirty; c; c = c->dnext)
+		seen--;
+	assert_int_equal(seen, n / 2);
 	/* Freed one by one down to nothing: the table shrinks and stays usable. */
 	for (uint32_t t = 2; t <= n; t += 2)
-		conn_free(conn_find(t));
-	assert_int_equal(conn_count(), 0);
-	assert_int_equal(unmarked, (int)n); /* every freed connection left the update list */
-	assert_non_null(conn_new(7));
-	assert_non_null(conn_find(7));
-	conn_free_all();
-	assert_int_equal(conn_count(), 0);
-	conn_free(NULL);
+		conn_free(&daemon, conn_find(&daemon, t));
+	assert_int_equal(conn_count(&daemon), 0);
+	assert_null(daemon.conns.dirty); /* every freed connection left the update list */
+	assert_int_equal(timers_cancelled, (int)n);
+	assert_non_null(conn_new(&daemon, 7));
+	assert_non_null(conn_find(&daemon, 7));
+	conn_free_all(&daemon);
+	assert_int_equal(conn_count(&daemon), 0);
+	conn_free(&daemon, NULL);
 }
 
 static void test_conn_local_ids(void **state)
 {
-	struct mpsd_conn *c = conn_new(42);
+	struct mpsd_conn *c = conn_new(&daemon, 42);
 	struct mps_addr a = A("10.0.2.2"), b = A("10.0.3.2"), b6 = A("2001:db8::2");
 	struct mps_addr a_port = A("10.0.2.2:5555");
 	int ia, ib, ib6;
@@ -441,12 +445,12 @@ static void test_conn_local_ids(void **state)
 		assert_int_not_equal(conn_local_id(c, &x), 9);
 	}
 	assert_int_not_equal(conn_local_id(c, &e), 9);
-	conn_free(c);
+	conn_free(&daemon, c);
 }
 
 static void test_conn_subflows_and_retry(void **state)
 {
-	struct mpsd_conn *c = conn_new(43);
+	struct mpsd_conn *c = conn_new(&daemon, 43);
 	struct mps_addr l = A("10.0.2.2"), r = A("10.0.0.1:80"), lp = A("10.0.2.2:1234");
 	struct mpsd_sf *sf;
 
@@ -478,7 +482,7 @@ static void test_conn_subflows_and_retry(void **state)
 		conn_retry(c, &x, &r, true);
 	}
 	assert_null(conn_retry(c, &l, &r, false));
-	conn_free(c);
+	conn_free(&daemon, c);
 }
 
 int main(void)
