@@ -195,12 +195,20 @@ static bool detach_now(struct run_sup *s)
 static void print_summary(const struct run_sup *s)
 {
 	if (cli.json) {
-		fprintf(stderr, "{\"converted\":%lu,\"fallback\":%lu,\"untouched\":%lu}\n",
+		fprintf(stderr, "{\"converted\":%lu,\"fallback\":%lu,\"untouched\":%lu,"
+			"\"reports_lost\":%lu}\n", s->stats.converted, s->stats.fallback,
+			s->stats.untouched, s->stats.lost);
+		return;
+	}
+	if (!s->stats.lost) {
+		run_log("sockets: %lu converted to MPTCP, %lu fell back to TCP, %lu left alone",
 			s->stats.converted, s->stats.fallback, s->stats.untouched);
 		return;
 	}
-	run_log("sockets: %lu converted to MPTCP, %lu fell back to TCP, %lu left alone",
-		s->stats.converted, s->stats.fallback, s->stats.untouched);
+	/* The program never waits for us: what did not fit in our queue is only counted. */
+	run_log("sockets: %lu converted to MPTCP, %lu fell back to TCP, %lu left alone, "
+		"%lu more not reported (mpsteer was not reading)", s->stats.converted,
+		s->stats.fallback, s->stats.untouched, s->stats.lost);
 }
 
 /* What is still queued once everybody has exited (preload reports) counts too. */

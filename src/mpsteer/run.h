@@ -30,6 +30,7 @@ struct run_stats {
 	unsigned long converted; /* handed an MPTCP socket */
 	unsigned long fallback;  /* MPTCP failed: the program got its plain TCP socket */
 	unsigned long untouched; /* reached the supervisor but left as the program asked */
+	unsigned long lost;      /* preload reports the program dropped (we were not reading) */
 };
 
 struct run_sup;

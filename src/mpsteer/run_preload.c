@@ -175,7 +175,7 @@ static int report_open(void)
 	n = snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, "mpsteer-run-%d-%08x", getpid(),
 		     rnd);
 	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
-	/* Senders block when it is full: room for bursts of socket() calls. */
+	/* Room for bursts of socket() calls: senders drop (and count) what does not fit. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &(int){ 1 << 20 }, sizeof(int));
 	if (bind(fd, (struct sockaddr *)&sun, len) < 0 || setenv(REPORT_ENV, sun.sun_path + 1, 1)) {
 		close(fd);
@@ -184,13 +184,19 @@ static int report_open(void)
 	return fd;
 }
 
-/* "C|F pid domain type fd errno": converted, or fell back to the original protocol. */
+/* "C|F pid domain type fd errno lost": converted, or fell back to the original protocol;
+ * "L ...": only the count of reports the program dropped because we did not read in time. */
 static void report_line(struct run_sup *s, const char *line)
 {
 	int pid, domain, type, fd, err;
+	unsigned long lost = 0;
 	char kind;
 
-	if (sscanf(line, "%c %d %d %d %d %d", &kind, &pid, &domain, &type, &fd, &err) != 6)
+	if (sscanf(line, "%c %d %d %d %d %d %lu", &kind, &pid, &domain, &type, &fd, &err,
+		   &lost) < 6)
+		return;
+	s->stats.lost += lost;
+	if (kind == 'L')
 		return;
 	if (kind == 'C')
 		s->stats.converted++;

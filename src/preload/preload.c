@@ -13,8 +13,12 @@
  *
  * If MPSTEER_PRELOAD_REPORT names an abstract unix socket, one datagram per intercepted call
  * tells `mpsteer run --verbose/--summary` what happened:
- *   "C pid domain type fd 0"    converted to MPTCP
- *   "F pid domain type fd errno" MPTCP failed with errno, the program got its own socket
+ *   "C pid domain type fd 0 lost"     converted to MPTCP
+ *   "F pid domain type fd errno lost" MPTCP failed with errno, the program got its own socket
+ *   "L pid 0 0 0 0 lost"              sent at exit when reports were lost since the last one
+ * Reports never block the program: when the supervisor's queue is full (it is stopped, or
+ * slower than the program) the report is dropped and counted, and "lost" carries the count
+ * of reports dropped since the last one that got through.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -39,6 +43,7 @@ typedef int (*socket_fn)(int, int, int);
 static socket_fn real_socket;
 static struct sockaddr_un report_addr;
 static socklen_t report_len; /* 0: nobody listens */
+static unsigned long lost;   /* reports dropped and not yet told (atomic: threads) */
 
 static int raw_socket(int domain, int type, int protocol)
 {
@@ -71,20 +76,32 @@ __attribute__((constructor)) static void preload_init(void)
  */
 static void report(char kind, int domain, int type, int fd, int err)
 {
-	char buf[96];
+	unsigned long told;
+	char buf[128];
 	int n, s, saved = errno;
+	ssize_t sent = -1;
 
 	if (!report_len)
 		return;
-	n = snprintf(buf, sizeof(buf), "%c %d %d %d %d %d", kind, (int)getpid(), domain, type, fd,
-		     err);
-	s = real_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	told = __atomic_exchange_n(&lost, 0, __ATOMIC_RELAXED);
+	n = snprintf(buf, sizeof(buf), "%c %d %d %d %d %d %lu", kind, (int)getpid(), domain, type,
+		     fd, err, told);
+	s = real_socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (s >= 0) {
-		sendto(s, buf, (size_t)n, MSG_NOSIGNAL, (struct sockaddr *)&report_addr,
-		       report_len);
+		sent = sendto(s, buf, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT,
+			      (struct sockaddr *)&report_addr, report_len);
 		close(s);
 	}
+	if (sent < 0)
+		__atomic_add_fetch(&lost, told + (kind == 'L' ? 0 : 1), __ATOMIC_RELAXED);
 	errno = saved;
+}
+
+/* The reports lost since the last one that got through, told once more at exit. */
+__attribute__((destructor)) static void preload_fini(void)
+{
+	if (__atomic_load_n(&lost, __ATOMIC_RELAXED))
+		report('L', 0, 0, 0, 0);
 }
 
 static int is_tcp_stream(int domain, int type, int protocol)

@@ -45,6 +45,36 @@ check "python3 (IPv6): data echoed intact" "$want" "$(sha "$TMP/out-py")"
 check "python3: --verbose logged the conversion" 1 \
 	"$(grep -c 'AF_INET6, SOCK_STREAM.*-> MPTCP' "$TMP/py.err")"
 
+# Reports never block the program: with the supervisor stopped, 300 socket() calls still
+# finish (the report queue holds net.unix.max_dgram_qlen datagrams); what was dropped is counted
+# and told with a later report (here the one sent at exit, once the supervisor reads again).
+mkfifo "$TMP/go"
+exec 9<>"$TMP/go"
+py_many='import socket, sys
+sys.stdin.readline()
+for i in range(300):
+    socket.socket().close()
+print("done", flush=True)
+sys.stdin.readline()'
+ip netns exec "$CLI" env MPSTEER_PRELOAD="$PRELOAD" "$MPSTEER" run --mode preload --summary -- \
+	python3 -c "$py_many" <"$TMP/go" >"$TMP/many.out" 2>"$TMP/many.err" &
+sup=$!
+_PIDS+=("$sup")
+wait_for 5 "python3 started under the supervisor" pgrep -P "$sup" python3
+kill -STOP "$sup"
+echo go >&9
+wait_for 20 "300 sockets made while the supervisor is stopped" grep -q done "$TMP/many.out"
+kill -CONT "$sup"
+echo exit >&9
+rc=0; wait "$sup" || rc=$?
+check "stalled supervisor: program exit status" 0 "$rc"
+sum=$(sed -n 's/.*sockets: //p' "$TMP/many.err")
+conv=$(sed -E 's/^([0-9]+) converted.*/\1/' <<<"$sum")
+lost=$(sed -nE 's/.* ([0-9]+) more not reported.*/\1/p' <<<"$sum")
+log "stalled supervisor: $conv reported, ${lost:-0} dropped and counted ($sum)"
+check "stalled supervisor: some reports were dropped" true "$([ "${lost:-0}" -gt 0 ] && echo true)"
+check "stalled supervisor: reported + dropped = 300" 300 $((conv + ${lost:-0}))
+
 # Documented limit: a static binary never loads the library.
 run_pre --summary -- "$TPS" client "$SRV4" 5000 "$TMP/in" "$TMP/out-static" >"$TMP/static.txt" \
 	2>"$TMP/static.err" || fail "static C failed: $(cat "$TMP/static.err")"
