@@ -166,6 +166,13 @@ int mps_ctl_call(int fd, json_t *req, json_t **reply)
 	if (!json_object_get(req, "v"))
 		json_object_set_new(req, "v", json_integer(MPS_CTL_VERSION));
 	err = mps_ctl_send(fd, req);
+	/*
+	 * A daemon that turns a client away ("too many clients") writes its reason and closes at
+	 * accept(), so our request may meet a closed socket: the reason is still queued for us,
+	 * and it is what the user must see, not "Broken pipe".
+	 */
+	if (err == -EPIPE || err == -ECONNRESET)
+		return mps_ctl_recv(fd, MPS_CTL_MAX_REPLY, reply) ? err : 0;
 	if (err)
 		return err;
 	return mps_ctl_recv(fd, MPS_CTL_MAX_REPLY, reply);

@@ -276,6 +276,27 @@ os.wait()
 PY
 check "70 unprivileged clients: 10 turned away, root still served" \
 	'10 {"ok":false,"error":"token 0x00000003 is not managed by this daemon"}' "$(cat "$TMP/squat")"
+# Every slot taken (by root, who may take them all): the CLI shows the daemon's refusal.
+mkfifo "$TMP/hold"
+exec 5<>"$TMP/hold"
+cat >"$TMP/hold.py" <<'PY'
+import os, select, socket, sys
+p = "%s/mpsteerd-%d.sock" % (sys.argv[1], os.stat("/proc/self/ns/net").st_ino)
+socks = [socket.socket(socket.AF_UNIX) for i in range(64)]
+for s in socks:
+    s.connect(p)
+r, _, _ = select.select(socks, [], [], 0.5)  # none may be turned away
+open(sys.argv[2], "w").write("%d\n" % (64 - len(r)))
+sys.stdin.readline()
+PY
+bg "$A" /usr/bin/python3 "$TMP/hold.py" "$MPSTEER_RUNDIR" "$TMP/held" <"$TMP/hold" 5>&-
+wait_for 10 "root holds the slots" test -s "$TMP/held"
+check "root holds all 64 slots" 64 "$(cat "$TMP/held")"
+rc=0; out=$(ip netns exec "$A" "$MPSTEER" status 2>&1) || rc=$?
+check "every slot taken: the daemon's refusal, not a broken pipe" \
+	"mpsteer: status: too many clients" "$out"
+check "every slot taken: exit status" 70 "$rc"
+echo done >&5
 check "the daemon still works (same pid)" "$APID" "$(dstat "$A" pid)"
 check "it counted the requests" 1 "$(( $(dstat "$A" ctl_requests) >= 20 ? 1 : 0 ))"
 

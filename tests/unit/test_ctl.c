@@ -124,6 +124,28 @@ static int recv_from(const char *data, size_t max, json_t **out)
 	return ret;
 }
 
+/* A daemon that turns us away writes why and closes before our request is sent. */
+static void test_call_turned_away(void **state)
+{
+	static const char busy[] = "{\"ok\":false,\"error\":\"too many clients\"}\n";
+	json_t *reply = NULL;
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(write(sv[1], busy, sizeof(busy) - 1), (ssize_t)sizeof(busy) - 1);
+	close(sv[1]);
+	assert_int_equal(mps_ctl_call(sv[0], mps_ctl_request_new("status"), &reply), 0);
+	assert_string_equal(json_string_value(json_object_get(reply, "error")), "too many clients");
+	json_decref(reply);
+	close(sv[0]);
+
+	/* Closed with nothing said: the transport error stays. */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close(sv[1]);
+	assert_int_equal(mps_ctl_call(sv[0], mps_ctl_request_new("status"), &reply), -EPIPE);
+	close(sv[0]);
+}
+
 static void test_recv_errors(void **state)
 {
 	char *big = malloc(20000);
@@ -218,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_embedded_nul),
 		cmocka_unit_test(test_call_roundtrip),
+		cmocka_unit_test(test_call_turned_away),
 		cmocka_unit_test(test_recv_errors),
 		cmocka_unit_test(test_path_and_connect),
 		cmocka_unit_test(test_connect_hung_daemon),
