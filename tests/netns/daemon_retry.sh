@@ -60,11 +60,14 @@ check "every retry was a creation" 1 \
 	"$(( $(dstat "$CLI" subflows_created) == $(dstat "$CLI" subflows_retried) + 1 ? 1 : 0 ))"
 
 log "address removal closes the subflows from it"
+rules_c2() {
+	count 'from 10\.1\.2\.2 ' ip -n "$CLI" rule
+}
+check "source routing rule of 10.1.2.2 in place before the removal" 1 "$(rules_c2)"
 ip -n "$CLI" addr del 10.1.2.2/24 dev c2
 wait_eq 10 "no subflow on c2" 0 on_iface c2
 check "the subflow from the removed address was closed by the daemon" 1 \
 	"$(dstat "$CLI" subflows_closed_link)"
-check "source routing rule of the removed address gone" 0 \
-	"$(ip -n "$CLI" rule | grep -c 'from 10.1.2.2' || true)"
+wait_eq 10 "source routing rule of the removed address gone" 0 rules_c2
 check "the connection lives on c1" 1 "$(on_iface c1)"
 log "PASS ($CHECKS checks)"

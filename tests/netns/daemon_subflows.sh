@@ -87,8 +87,7 @@ check "text status names the policy" 1 \
 sed -i 's/^source_routing = yes/source_routing = no/' "$TMP/client.conf"
 kill -HUP "$CPID"
 nrules() { # the daemon's rules, both families
-	echo $(( $(ip -n "$CLI" -4 rule | grep -c 'lookup 70' || true) +
-		$(ip -n "$CLI" -6 rule | grep -c 'lookup 70' || true) ))
+	echo $(( $(count 'lookup 70' ip -n "$CLI" -4 rule) + $(count 'lookup 70' ip -n "$CLI" -6 rule) ))
 }
 wait_eq 10 "reload without source routing removes the rules" 0 nrules
 sed -i 's/^source_routing = no/source_routing = yes/' "$TMP/client.conf"
@@ -99,9 +98,9 @@ check "the connections kept their subflows" 6 "$(full "$CLI")"
 # Exit: the daemon's rules and tables go, the foreign rule stays.
 kill -TERM "$CPID"
 wait "$CPID" || fail "mpsteerd exited with an error on SIGTERM"
-check "daemon rules removed (IPv4)" 0 "$(ip -n "$CLI" -4 rule | grep -c 'lookup 70' || true)"
-check "daemon rules removed (IPv6)" 0 "$(ip -n "$CLI" -6 rule | grep -c 'lookup 70' || true)"
-check "daemon tables removed" 0 "$(ip -n "$CLI" route show table all | grep -c 'table 70' || true)"
+check "daemon rules removed (IPv4)" 0 "$(count 'lookup 70' ip -n "$CLI" -4 rule)"
+check "daemon rules removed (IPv6)" 0 "$(count 'lookup 70' ip -n "$CLI" -6 rule)"
+check "daemon tables removed" 0 "$(count 'table 70' ip -n "$CLI" route show table all)"
 check "foreign rule kept" 1 "$(ip -n "$CLI" rule | grep -c 'lookup 100')"
 check_true "control socket removed" test ! -e "$(sockpath "$CLI")"
 log "PASS ($CHECKS checks)"

@@ -8,6 +8,8 @@
 #   bg NS CMD...           start CMD in NS in the background; $BG_PID is its pid
 #   wait_for SECONDS DESC CMD...   poll CMD until it succeeds (fails the test on timeout)
 #   check DESC EXPECTED ACTUAL
+#   count PATTERN CMD...   lines of CMD's output matching PATTERN; the test fails if CMD does
+#   procs PATTERN          pids whose command line matches; the test fails if pgrep cannot tell
 #   ifbytes NS IF rx|tx    interface byte counter
 #   fail MSG / skip MSG
 
@@ -111,6 +113,22 @@ check() {
 		fail "$1: expected '$2', got '$3'"
 	fi
 	log "ok: $1"
+}
+
+# count PATTERN CMD...: how many lines of CMD's output match the extended regex PATTERN.
+# CMD must succeed (else the test fails), so "0" always means "looked, and there is none" —
+# never "the command that should have listed them failed" (what `grep -c ... || true` hides).
+count() {
+	local pat=$1 out
+	shift
+	out=$("$@") || fail "count: '$*' failed"
+	grep -cE -- "$pat" <<<"$out" || [ $? = 1 ]
+}
+
+# procs PATTERN: pids of the processes whose command line matches (pgrep -f), none is fine;
+# an error of pgrep itself fails the test.
+procs() {
+	pgrep -f -- "$1" || [ $? = 1 ] || fail "procs: pgrep failed"
 }
 
 # check_cmd DESC CMD... : the command must succeed.

@@ -101,8 +101,9 @@ check "SIGTERM forwarded, status 128+15" 143 "$rc"
 
 # CMD exited (status 3) but left a background child: a SIGTERM to mpsteer reaches that orphan,
 # and mpsteer ends with CMD's status instead of ignoring the signal while it waits.
-"$MPSTEER" run -- sh -c 'sleep 300 & echo $! >"$1"; exit 3' sh "$TMP/orphan.pid" &
-sup=$!
+# In the test's namespace, through bg: the cleanup ends it (and its orphan) whatever happens.
+bg "$CLI" "$MPSTEER" run -- sh -c 'sleep 300 & echo $! >"$1"; exit 3' sh "$TMP/orphan.pid"
+sup=$BG_PID
 wait_for 5 "the orphan is running" test -s "$TMP/orphan.pid"
 orphan=$(cat "$TMP/orphan.pid")
 ppid_of() { ps -o ppid= -p "$1" | tr -d ' '; }
@@ -130,7 +131,7 @@ except OSError as e:
     print("errno", e.errno)' >"$TMP/badflags.txt" 2>"$TMP/badflags.err"
 check "invalid flags: the kernel's EINVAL" "errno 22" "$(cat "$TMP/badflags.txt")"
 check "invalid flags: no ADDFD warning" 0 \
-	"$(grep -c 'cannot hand over' "$TMP/badflags.err" || true)"
+	"$(count 'cannot hand over' cat "$TMP/badflags.err")"
 
 # Exit statuses.
 rc=0; run_cli "$TPS" exit 3 2>/dev/null || rc=$?

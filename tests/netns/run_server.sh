@@ -142,9 +142,11 @@ supervisor_alive() {
 check_true "daemonised nginx: a background supervisor serves it" supervisor_alive
 kill -TERM "$(cat "$TMP/ngx/nginx-8081.pid")"
 supervisor_gone() {
-	! supervisor_alive
+	local p
+	p=$(procs "run --detach -- nginx -c $TMP/ngx/bg.conf") || fail "pgrep failed"
+	[ -z "$p" ]
 }
 wait_for 10 "background supervisor exits after nginx" supervisor_gone
-check "daemonised nginx: no nginx left" "" "$(pgrep -f -- "^nginx.*$TMP/ngx/bg.conf" || true)"
+check "daemonised nginx: no nginx left" "" "$(procs "^nginx.*$TMP/ngx/bg.conf")"
 
 log "PASS ($CHECKS checks)"
