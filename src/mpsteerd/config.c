@@ -26,6 +26,8 @@ void mpsd_config_defaults(struct mpsd_config *c)
 	c->log_level = MPSD_LOG_INFO;
 	c->reconcile_s = MPSD_RECONCILE_S;
 	c->event_buffer = MPSD_EVENT_BUFFER;
+	c->ctl_idle_s = MPSD_CTL_IDLE_S;
+	c->ctl_unpriv_queue = MPSD_CTL_UNPRIV_QUEUE;
 	c->client.kind = MPSD_POL_PER_IFACE;
 	c->server.kind = MPSD_POL_NONE;
 	c->max_subflows = MPSD_MAX_SUBFLOWS;
@@ -342,6 +344,10 @@ static int sec_daemon(struct load_ctx *x, const char *key, const char *val)
 		return set_uint(x, key, val, 1, 3600, &c->reconcile_s);
 	} else if (!strcmp(key, "event_buffer")) {
 		return set_size(x, key, val, 4096, 1u << 30, &c->event_buffer);
+	} else if (!strcmp(key, "control_idle_timeout")) {
+		return set_uint(x, key, val, 1, 3600, &c->ctl_idle_s);
+	} else if (!strcmp(key, "control_queue_limit")) {
+		return set_size(x, key, val, 4096, 1u << 30, &c->ctl_unpriv_queue);
 	} else if (!strcmp(key, "max_subflows")) {
 		return set_uint(x, key, val, 1, 64, &c->max_subflows);
 	} else {

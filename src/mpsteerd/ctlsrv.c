@@ -8,6 +8,12 @@
  * Anyone may read state; changes need root or the configured group, as the
  * peer was when it connected (SO_PEERCRED, SO_PEERGROUPS). The last few client
  * slots are kept for such privileged peers.
+ *
+ * Nobody holds the daemon's resources for free: a client that makes no progress (sends
+ * nothing, or reads nothing of its reply) for control_idle_timeout is closed, whoever it
+ * is, so no uid (root included) can keep every slot; and the reply bytes waiting in our
+ * buffers for unprivileged clients are capped all together (control_queue_limit): a client
+ * that would go beyond is dropped, with the reason logged, and the others are served.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -33,6 +39,8 @@ struct mpsd_client {
 	size_t wlen, woff;
 	bool closing; /* close once the reply is out */
 	bool cred_ok; /* SO_PEERCRED worked: else never privileged */
+	size_t counted;          /* of wlen - woff, counted in d->ctl.unpriv_queued */
+	struct mpsd_timer idle;  /* no progress until it fires: closed */
 };
 
 static void client_free(struct mpsd *d, struct mpsd_client *cl)
@@ -40,6 +48,8 @@ static void client_free(struct mpsd *d, struct mpsd_client *cl)
 	for (size_t i = 0; i < MPSD_MAX_CLIENTS; i++)
 		if (d->ctl.clients[i] == cl)
 			d->ctl.clients[i] = NULL;
+	d->ctl.unpriv_queued -= cl->counted;
+	timer_cancel(d, &cl->idle);
 	loop_del(d, cl->fd);
 	close(cl->fd);
 	free(cl->rbuf);
@@ -83,6 +93,39 @@ static bool privileged(struct mpsd *d, const struct mpsd_client *cl)
 	if (!d->cfg.has_group)
 		return false;
 	return cl->cred.gid == d->cfg.gid || peer_in_group(cl->fd, d->cfg.gid);
+}
+
+/* ---- bounds: idle clients, bytes queued to unprivileged ones ---- */
+
+static void client_idle(struct mpsd *d, void *data)
+{
+	struct mpsd_client *cl = data;
+
+	d->stats.ctl_idle_closed++;
+	log_info("control: uid %u closed: no progress for %us (control_idle_timeout)",
+		 (unsigned)cl->cred.uid, d->cfg.ctl_idle_s);
+	client_free(d, cl);
+}
+
+/* Bytes came in or went out: the client is alive. */
+static void client_progress(struct mpsd *d, struct mpsd_client *cl)
+{
+	timer_arm(d, &cl->idle, d->cfg.ctl_idle_s * 1000ull, client_idle, cl);
+}
+
+/*
+ * Brings the global count of bytes queued to unprivileged clients up to date with this
+ * client's buffer; false when it would go beyond the limit (the caller drops the client).
+ */
+static bool client_account(struct mpsd *d, struct mpsd_client *cl)
+{
+	size_t queued = cl->wlen - cl->woff;
+
+	if (queued && privileged(d, cl))
+		queued = 0;
+	d->ctl.unpriv_queued = d->ctl.unpriv_queued - cl->counted + queued;
+	cl->counted = queued;
+	return d->ctl.unpriv_queued <= d->cfg.ctl_unpriv_queue;
 }
 
 /* ---- requests ---- */
@@ -170,7 +213,7 @@ static json_t *req_status(struct mpsd *d, json_t *req, char *err, size_t errlen)
 	char cp[32], sp[32];
 
 	return json_pack("{s:b, s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			 "ok", 1, "version", MPS_VERSION, "pid", (int)getpid(),
 			 "uptime_s", (json_int_t)((now_ms() - d->stats.start_ms) / 1000),
 			 "config", d->cfg.path[0] ? d->cfg.path : "(defaults)",
@@ -193,7 +236,9 @@ static json_t *req_status(struct mpsd *d, json_t *req, char *err, size_t errlen)
 			 "demoted", (json_int_t)d->stats.demoted,
 			 "announced", (json_int_t)d->stats.announced,
 			 "overrides", (json_int_t)d->stats.overrides,
-			 "ctl_requests", (json_int_t)d->stats.ctl_requests);
+			 "ctl_requests", (json_int_t)d->stats.ctl_requests,
+			 "ctl_idle_closed", (json_int_t)d->stats.ctl_idle_closed,
+			 "ctl_queue_dropped", (json_int_t)d->stats.ctl_queue_dropped);
 }
 
 static json_t *req_override_set(struct mpsd *d, json_t *req, char *err, size_t errlen)
@@ -273,6 +318,8 @@ static void client_io(struct mpsd *d, int fd, uint32_t events, void *data);
 
 static void flush(struct mpsd *d, struct mpsd_client *cl)
 {
+	size_t woff0 = cl->woff;
+
 	while (cl->woff < cl->wlen) {
 		ssize_t n = send(cl->fd, cl->wbuf + cl->woff, cl->wlen - cl->woff,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -282,15 +329,19 @@ static void flush(struct mpsd *d, struct mpsd_client *cl)
 				break;
 			cl->closing = true;
 			cl->wlen = cl->woff = 0;
+			client_account(d, cl);
 			return;
 		}
 		cl->woff += (size_t)n;
 	}
+	if (cl->woff > woff0)
+		client_progress(d, cl);
 	if (cl->woff == cl->wlen) {
 		free(cl->wbuf);
 		cl->wbuf = NULL;
 		cl->wlen = cl->woff = 0;
 	}
+	client_account(d, cl);
 	loop_mod(d, cl->fd, cl->wlen ? EPOLLOUT : EPOLLIN, cl);
 }
 
@@ -310,6 +361,15 @@ static void queue_reply(struct mpsd *d, struct mpsd_client *cl, json_t *rep)
 	cl->wlen = len + 1;
 	cl->woff = 0;
 	flush(d, cl);
+	if (!client_account(d, cl)) {
+		d->stats.ctl_queue_dropped++;
+		log_warn("control: uid %u dropped: its reply (%zu bytes unread) would take the "
+			 "bytes queued to unprivileged clients beyond %u (control_queue_limit)",
+			 (unsigned)cl->cred.uid, cl->wlen - cl->woff, d->cfg.ctl_unpriv_queue);
+		cl->wlen = cl->woff = 0;
+		client_account(d, cl);
+		cl->closing = true;
+	}
 }
 
 static void error_and_close(struct mpsd *d, struct mpsd_client *cl, const char *msg)
@@ -359,8 +419,10 @@ static void client_io(struct mpsd *d, int fd, uint32_t events, void *data)
 		n = recv(fd, cl->rbuf + cl->rlen, MPS_CTL_MAX_REQUEST - cl->rlen, MSG_DONTWAIT);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 			return client_free(d, cl);
-		if (n > 0)
+		if (n > 0) {
 			cl->rlen += (size_t)n;
+			client_progress(d, cl);
+		}
 	}
 	drain(d, cl);
 	if (!cl->wlen && cl->closing)
@@ -368,8 +430,8 @@ static void client_io(struct mpsd *d, int fd, uint32_t events, void *data)
 }
 
 /*
- * Idle clients are never closed, so unprivileged ones could otherwise hold every slot and
- * lock root and the control group out of override and reload.
+ * Unprivileged clients could otherwise hold every slot for up to control_idle_timeout and
+ * lock root and the control group out of override and reload meanwhile.
  */
 #define CTL_RESERVED_PRIVILEGED 4
 
@@ -421,6 +483,7 @@ static void on_accept(struct mpsd *d, int fd, uint32_t events, void *data)
 		return turn_away(s);
 	}
 	d->ctl.clients[slot] = cl;
+	client_progress(d, cl);
 	if (loop_add(d, s, EPOLLIN, client_io, cl))
 		client_free(d, cl);
 }

@@ -252,6 +252,39 @@ static int on_event(const struct mps_event *raw, void *data)
 	return 0;
 }
 
+/* After an overflow the dump is the only way to learn the lost events: a failed one is tried
+ * again at once, backing off from 50 ms to 5 s, not at the next reconcile_interval. */
+#define RESYNC_RETRY_MS 50
+#define RESYNC_RETRY_MAX_MS 5000
+
+static void resync(struct mpsd *d);
+
+static void resync_cb(struct mpsd *d, void *data)
+{
+	resync(d);
+}
+
+static void resync(struct mpsd *d)
+{
+	unsigned n = d->events.resync_failures;
+	uint64_t ms = (uint64_t)RESYNC_RETRY_MS << (n < 7 ? n : 7);
+	int err = events_reconcile(d);
+
+	if (!err) {
+		if (n)
+			log_info("resync done after %u failed dumps", n);
+		d->events.resync_failures = 0;
+		timer_cancel(d, &d->events.resync_timer);
+		return;
+	}
+	if (ms > RESYNC_RETRY_MAX_MS)
+		ms = RESYNC_RETRY_MAX_MS;
+	d->events.resync_failures++;
+	log_warn("resync: sock_diag dump failed (%s), trying again in %llu ms", strerror(-err),
+		 (unsigned long long)ms);
+	timer_arm(d, &d->events.resync_timer, ms, resync_cb, NULL);
+}
+
 static void on_readable(struct mpsd *d, int fd, uint32_t events, void *data)
 {
 	/* Bounded per wakeup so that the control socket and timers stay served. */
@@ -263,7 +296,7 @@ static void on_readable(struct mpsd *d, int fd, uint32_t events, void *data)
 		if (err == -ENOBUFS) {
 			log_warn("event socket overflowed: events lost, resyncing with sock_diag");
 			d->stats.resyncs++;
-			events_reconcile(d);
+			resync(d);
 			return;
 		}
 		if (err) {
@@ -293,6 +326,7 @@ int events_init(struct mpsd *d)
 
 void events_fini(struct mpsd *d)
 {
+	timer_cancel(d, &d->events.resync_timer);
 	if (d->events.sock)
 		loop_del(d, mps_pm_fd(d->events.sock));
 	mps_pm_free(d->events.sock);

@@ -54,6 +54,9 @@
 #define MPSD_FLAP_WINDOW_S 60     /* stable this long: the flap count is forgotten */
 #define MPSD_STABLE_S 30          /* a subflow that lived this long resets its backoff */
 #define MPSD_MAX_CLIENTS 64       /* control-socket clients at once */
+#define MPSD_CTL_IDLE_S 10        /* a control client making no progress this long is closed */
+#define MPSD_CTL_UNPRIV_QUEUE (64u << 20) /* reply bytes queued to unprivileged clients, all
+					     together: beyond, the client is dropped */
 #define MPSD_MAX_PATTERNS 32      /* entries of one interface/prefix list */
 #define MPSD_MAX_ANNOUNCE 16      /* server addresses to announce */
 #define MPSD_TABLE_BASE 7000      /* source routing: table = base + ifindex */
@@ -141,6 +144,8 @@ struct mpsd_config {
 	bool has_group;
 	unsigned reconcile_s;         /* [daemon] reconcile_interval */
 	unsigned event_buffer;        /* [daemon] event_buffer (bytes, K/M suffixes) */
+	unsigned ctl_idle_s;          /* [daemon] control_idle_timeout (seconds) */
+	unsigned ctl_unpriv_queue;    /* [daemon] control_queue_limit (bytes) */
 	struct mpsd_policy client;    /* [client] policy */
 	struct mpsd_policy server;    /* [server] policy: subflows from the server side */
 	unsigned max_subflows;        /* [daemon] max_subflows */
@@ -450,7 +455,7 @@ struct mpsd_stats {
 	uint64_t events, conns_established, conns_closed, resyncs, reconciles;
 	uint64_t subflows_created, subflows_failed, subflows_retried;
 	uint64_t subflows_closed_link, demoted, announced, adopted, reaped, vanished, overrides;
-	uint64_t ctl_requests, ctl_errors;
+	uint64_t ctl_requests, ctl_errors, ctl_idle_closed, ctl_queue_dropped;
 	uint64_t start_ms;
 };
 /* MPTCP listeners the daemon opened for announced ports nobody listens on. */
@@ -493,6 +498,8 @@ int pm_listener_ensure(struct mpsd *d, const struct mps_addr *a);
 struct mpsd_events {
 	struct mps_pm *sock;  /* subscribed to mptcp_pm events */
 	uint64_t generation;  /* of reconciliation */
+	unsigned resync_failures;        /* dumps failed in a row after an overflow */
+	struct mpsd_timer resync_timer;  /* the next try */
 };
 void events_set_buffer(struct mpsd *d, unsigned bytes);
 int events_init(struct mpsd *d);
@@ -506,6 +513,7 @@ struct mpsd_ctl {
 	int lfd;
 	char sock_path[108];
 	struct mpsd_client *clients[MPSD_MAX_CLIENTS];
+	size_t unpriv_queued; /* reply bytes waiting in our buffers for unprivileged clients */
 };
 int ctlsrv_init(struct mpsd *d);
 void ctlsrv_fini(struct mpsd *d);

@@ -17,10 +17,7 @@
 #   ns C: a silent listener on the socket path, backlog full (a hung daemon)
 set -eu
 . "$(dirname "$0")/daemon_lib.sh"
-netns_init
-command -v jq >/dev/null || skip "jq is not installed"
-command -v setpriv >/dev/null || skip "setpriv is not installed"
-[ -x /usr/bin/python3 ] || skip "/usr/bin/python3 is needed to run a client as nobody"
+ctl_test_init
 getent group users >/dev/null || skip "no group 'users' to configure as control_group"
 A=$(ns_new mpsd-a)
 B=$(ns_new mpsd-b)
@@ -30,6 +27,8 @@ chmod 755 "$TMP" # the unprivileged client must reach the socket
 cat >"$TMP/a.conf" <<'EOF2'
 [daemon]
 control_group = users
+# The clients held below stay for the whole check, under any load (daemon_bounds tests this).
+control_idle_timeout = 3600
 [client]
 policy = per-interface
 EOF2

@@ -21,6 +21,14 @@ MPSTEERD=${MPSTEERD:-$(dirname "$MPSTEER")/../mpsteerd/mpsteerd}
 SRV4=10.9.0.2
 SRV6=fd09::2
 
+# ctl_test_init: netns_init for the control-socket tests, whose clients run as nobody.
+ctl_test_init() {
+	netns_init
+	command -v jq >/dev/null || skip "jq is not installed"
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	[ -x /usr/bin/python3 ] || skip "/usr/bin/python3 is needed to run a client as nobody"
+}
+
 daemon_topo() {
 	local n=$1 i
 	CLI=$(ns_new mpsd-cli)

@@ -170,6 +170,8 @@ static void test_refused_not_reinterpreted(void **state)
 		{ "[daemon]\nmax_subflows = 0x\n", "t.conf:2: bad value '0x'" },
 		{ "[routing]\ntable_base = 0x80000000\n", "t.conf:2: bad value '0x80000000'" },
 		{ "[links]\nretry_limit = 1e3\n", "t.conf:2: bad value '1e3'" },
+		{ "[daemon]\ncontrol_idle_timeout = 0\n", "t.conf:2: bad value '0'" },
+		{ "[daemon]\ncontrol_queue_limit = 1K\n", "t.conf:2: bad value '1K'" },
 		/* A line beyond inih's buffer was split and its tail parsed as a phantom line. */
 		{ "[client]\n"
 		  "policy = none                                                                    "
@@ -195,6 +197,11 @@ static void test_numbers_taken(void **state)
 	assert_int_equal(c.reconcile_s, 16);
 	assert_int_equal(load("[daemon]\nevent_buffer = 4k\n", &c, err), 0);
 	assert_int_equal(c.event_buffer, 4096);
+	assert_int_equal(c.ctl_idle_s, MPSD_CTL_IDLE_S);
+	assert_int_equal(load("[daemon]\ncontrol_queue_limit = 8K\ncontrol_idle_timeout = 2\n", &c,
+			      err), 0);
+	assert_int_equal(c.ctl_unpriv_queue, 8192);
+	assert_int_equal(c.ctl_idle_s, 2);
 	/* The longest line inih takes whole (197 characters), CRLF or not. */
 	snprintf(line, sizeof(line), "[interfaces]\nallow = eth0%*s\r\n", 197 - 12, "");
 	assert_int_equal(load(line, &c, err), 0);
