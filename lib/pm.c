@@ -139,6 +139,11 @@ uint16_t mps_pm_family_id(const struct mps_pm *pm)
 	return pm->family_id;
 }
 
+uint32_t mps_pm_event_group(const struct mps_pm *pm)
+{
+	return pm->ev_group;
+}
+
 int mps_pm_fd(const struct mps_pm *pm)
 {
 	return mnl_socket_get_fd(pm->nl.sk);

@@ -246,3 +246,17 @@ int mps_proc_comm(pid_t pid, char comm[16])
 		comm[n - 1] = '\0';
 	return 0;
 }
+
+int mps_read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}

@@ -15,7 +15,7 @@ pkgs=(
 	build-essential meson ninja-build pkg-config clang
 	libmnl-dev libjansson-dev libinih-dev libseccomp-dev libsystemd-dev libcmocka-dev
 	# tests and demo: real peers and tools
-	iproute2 nftables iperf3 ncat curl nginx-light python3 jq
+	iproute2 nftables iperf3 ncat curl nginx-light python3 jq tmux man-db
 	golang-go gcc-multilib
 	# benchmarks: the tools users have today
 	mptcpd mptcpd-plugins

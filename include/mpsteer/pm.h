@@ -141,6 +141,8 @@ void mps_pm_free(struct mps_pm *pm);
 /* Text of the kernel's extended ACK for the last failed call, or "" */
 const char *mps_pm_errmsg(const struct mps_pm *pm);
 uint16_t mps_pm_family_id(const struct mps_pm *pm);
+/* The id of the "mptcp_pm_events" multicast group (0 when the kernel has none). */
+uint32_t mps_pm_event_group(const struct mps_pm *pm);
 
 /* Events: join the group (CAP_NET_ADMIN). Sets a large receive buffer. */
 int mps_pm_subscribe(struct mps_pm *pm);

@@ -21,5 +21,7 @@ int mps_proc_map_owns(const struct mps_proc_map *m, pid_t pid, uint32_t inode);
 /* -ESRCH when the process does not exist. */
 int mps_proc_exists(pid_t pid);
 int mps_proc_comm(pid_t pid, char comm[16]);
+/* The first line of a small file (a sysctl under /proc/sys), without its newline. */
+int mps_read_line(const char *path, char *buf, size_t len);
 
 #endif

@@ -34,6 +34,7 @@ int cmd_announce(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_diagnose(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_systemd(int argc, char **argv);
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "mpsteer/proc.h"
 #include "mpsteerd.h"
 
 #define DEFAULT_CONFIG MPS_SYSCONFDIR "/mpsteer/mpsteerd.conf"
@@ -36,20 +37,6 @@ static void usage(FILE *f)
 		   "  -d, --debug        log at debug level\n"
 		   "  -s, --syslog       log to syslog instead of stderr\n"
 		   "  -V, --version      print the version and exit\n");
-}
-
-static int read_file(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	size_t n;
-
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, len - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
 }
 
 static int write_file(const char *path, const char *s)
@@ -73,7 +60,7 @@ static int check_path_manager(struct mpsd *d)
 	const char *path = legacy ? PM_TYPE_SYSCTL : PM_SYSCTL;
 	const char *want = legacy ? "1" : "userspace";
 	char cur[64];
-	int err = read_file(path, cur, sizeof(cur));
+	int err = mps_read_line(path, cur, sizeof(cur));
 
 	if (err) {
 		log_err("cannot read %s: %s (is MPTCP enabled in this kernel?)", path,
