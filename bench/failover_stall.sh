@@ -43,29 +43,9 @@ bg_ready "$SRV" "$TMP/sink.out" "$BT" sink 8080
 estab() {
 	mps "$1" --direct -j conns | jq '[.[] | .subflows[] | select(.state == "ESTAB")] | length'
 }
-# carrier NS IF: 1 when IF has a carrier.
-carrier() {
-	ip netns exec "$1" cat "/sys/class/net/$2/carrier" 2>/dev/null || echo 0
-}
 # grown NS IF DIR FROM MIN: true once the byte counter grew by MIN since FROM.
 grown() {
 	[ $(($(ifbytes "$1" "$2" "$3") - $4)) -ge "$5" ]
-}
-
-# reach NS SRC DST: a TCP SYN from SRC to a closed port of DST is answered (refused).
-reach() {
-	ip netns exec "$1" python3 -c '
-import socket, sys
-s = socket.socket()
-s.settimeout(1)
-s.bind((sys.argv[1], 0))
-try:
-    s.connect((sys.argv[2], 9))
-except ConnectionRefusedError:
-    sys.exit(0)
-except OSError:
-    sys.exit(1)
-' "$2" "$3"
 }
 
 # reported N: the receiver has reported more than N transfers.

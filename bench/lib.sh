@@ -11,6 +11,7 @@
 #   cpu_us PID / hwm_kb PID / rss_kb PID         /proc facts of a process
 #   mib NS NAME            one MPTcpExt counter of NS (/proc/net/netstat, per namespace)
 #   median / pct P / ratio A B                   numbers from stdin or arguments
+#   carrier NS IF / reach NS SRC DST             a link's carrier, a path that answers
 #
 # Topology of bench_topo N (N client paths, 1 <= N <= 3):
 #
@@ -590,6 +591,27 @@ nl_rmem() {
 # kconns NS: MPTCP connections of NS as the kernel lists them (sock_diag), listeners excluded.
 kconns() {
 	mps "$1" --direct -j conns | jq '[.[] | select(.state != "LISTEN")] | length'
+}
+
+# carrier NS IF: 1 when IF has a carrier.
+carrier() {
+	ip netns exec "$1" cat "/sys/class/net/$2/carrier" 2>/dev/null || echo 0
+}
+
+# reach NS SRC DST: a TCP SYN from SRC to a closed port of DST is answered (refused).
+reach() {
+	ip netns exec "$1" python3 -c '
+import socket, sys
+s = socket.socket()
+s.settimeout(1)
+s.bind((sys.argv[1], 0))
+try:
+    s.connect((sys.argv[2], 9))
+except ConnectionRefusedError:
+    sys.exit(0)
+except OSError:
+    sys.exit(1)
+' "$2" "$3"
 }
 
 MPTCPD=${MPTCPD:-/usr/libexec/mptcpd}

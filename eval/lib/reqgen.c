@@ -2,20 +2,21 @@
  * reqgen: a stream of small HTTP/1.1 requests on one keep-alive connection, the load of
  * the handover and bufferbloat scenarios.
  *
- *   reqgen ADDR PORT PATH INTERVAL_MS COUNT TIMEOUT_MS
+ *   reqgen ADDR PORT PATH INTERVAL_MS SECONDS TIMEOUT_MS
  *
- * Request i is due at start + i * INTERVAL_MS. It is sent when it is due, or as soon as the
- * previous one completed if that was later (a client with a queue), and its time is counted
- * from when it was due to the last byte of its response: a stall delays every request due
- * during it, and each of them shows it (no coordinated omission). A request not complete
- * TIMEOUT_MS after it was due fails; so does one whose connection breaks or that is
- * answered with another status than 200. After a failure the connection is closed and the
- * next request opens a new one (a plain socket(): `mpsteer run` makes it MPTCP or not).
+ * A request is due every INTERVAL_MS; it is sent when it is due, or as soon as the previous
+ * one completed if that was later (one request at a time, like an interactive client), and
+ * its time is counted from when it was sent to the last byte of its response, as curl's
+ * time_total. A stall therefore shows as one long request, and fewer requests are made while
+ * it lasts. A request not complete TIMEOUT_MS after it was sent fails; so does one whose
+ * connection breaks or that is answered with another status than 200. After a failure the
+ * connection is closed and the next request opens a new one (a plain socket(): `mpsteer
+ * run` makes it MPTCP or not). No request is sent after SECONDS.
  *
- * Prints "due,ms,status,conn" then one line per request: the due time (CLOCK_REALTIME,
- * seconds), the request time in ms (up to the failure for a failed one), "ok", "timeout"
- * or "error", and the number of the connection it used (1, 2, ...). Ends after COUNT
- * requests, or at SIGTERM / SIGINT.
+ * Prints "sent,ms,status,conn" then one line per request: when it was sent (CLOCK_REALTIME,
+ * seconds), its time in ms (up to the failure for a failed one), "ok", "timeout" or "error",
+ * and the number of the connection it used (1, 2, ...). Ends after SECONDS, or at SIGTERM /
+ * SIGINT.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -182,13 +183,12 @@ int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 	static struct gen g = { .fd = -1 };
-	double interval, timeout, t0;
-	long count;
+	double interval, secs, timeout, t0;
 
 	if (argc != 7 || inet_pton(AF_INET, argv[1], &g.addr.sin_addr) != 1 ||
-	    (interval = atof(argv[4]) / 1000) <= 0 || (count = atol(argv[5])) <= 0 ||
+	    (interval = atof(argv[4]) / 1000) <= 0 || (secs = atof(argv[5])) <= 0 ||
 	    (timeout = atof(argv[6]) / 1000) <= 0) {
-		fprintf(stderr, "usage: reqgen ADDR PORT PATH INTERVAL_MS COUNT TIMEOUT_MS\n");
+		fprintf(stderr, "usage: reqgen ADDR PORT PATH INTERVAL_MS SECONDS TIMEOUT_MS\n");
 		return 64;
 	}
 	g.addr.sin_family = AF_INET;
@@ -197,19 +197,22 @@ int main(int argc, char **argv)
 			     argv[3], argv[1]);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	printf("due,ms,status,conn\n");
+	printf("sent,ms,status,conn\n");
 	t0 = now_s();
-	for (long i = 0; i < count && !stop; i++) {
-		double due = t0 + i * interval;
+	for (long i = 0; !stop; i++) {
+		double due = t0 + i * interval, sent;
 		int r;
 
 		sleep_until(due);
-		if (stop)
+		sent = now_s();
+		if (stop || sent - t0 >= secs)
 			break;
-		r = one_request(&g, due + timeout);
+		if (sent - due > interval)
+			i = (long)((sent - t0) / interval); /* skip the slots a slow request used */
+		r = one_request(&g, sent + timeout);
 		if (r == -EINTR)
 			break;
-		printf("%.6f,%.3f,%s,%d\n", due, (now_s() - due) * 1000,
+		printf("%.6f,%.3f,%s,%d\n", sent, (now_s() - sent) * 1000,
 		       r == 0 ? "ok" : r == -ETIMEDOUT ? "timeout" : "error", g.conn);
 		fflush(stdout);
 		if (r < 0)
