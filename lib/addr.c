@@ -166,3 +166,23 @@ void mps_addr_unmap(struct mps_addr *a)
 	a->v4 = v4;
 	a->family = AF_INET;
 }
+
+unsigned mps_addr_to_sockaddr(const struct mps_addr *a, struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(a->port);
+		s4->sin_addr = a->v4;
+		return sizeof(*s4);
+	}
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(a->port);
+	s6->sin6_addr = a->v6;
+	s6->sin6_scope_id = a->scope_id;
+	return sizeof(*s6);
+}

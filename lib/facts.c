@@ -230,28 +230,13 @@ static int wait_connected(int fd, unsigned timeout_ms)
 int mps_probe_mptcp(const struct mps_addr *dst, unsigned timeout_ms, enum mps_probe_result *res,
 		    int *err)
 {
-	struct sockaddr_storage ss = { 0 };
+	struct sockaddr_storage ss;
 	struct mps_uapi_mptcp_info mi = { 0 };
-	socklen_t len = sizeof(struct sockaddr_in);
+	socklen_t len = mps_addr_to_sockaddr(dst, &ss);
 	socklen_t milen = sizeof(mi);
 	int fd, ret;
 
 	*err = 0;
-	if (dst->family == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(dst->port);
-		s4->sin_addr = dst->v4;
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(dst->port);
-		s6->sin6_addr = dst->v6;
-		s6->sin6_scope_id = dst->scope_id;
-		len = sizeof(*s6);
-	}
 	fd = socket(dst->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_MPTCP);
 	if (fd < 0) {
 		*err = -errno;

@@ -59,6 +59,9 @@ bool mps_addr_equal(const struct mps_addr *a, const struct mps_addr *b);
 void mps_addr_unmap(struct mps_addr *a);
 size_t mps_addr_len(const struct mps_addr *a); /* 4, 16 or 0 */
 bool mps_addr_is_set(const struct mps_addr *a);
+struct sockaddr_storage;
+/* The socket address of a (port, IPv6 scope included); returns its length. */
+unsigned mps_addr_to_sockaddr(const struct mps_addr *a, struct sockaddr_storage *ss);
 
 
 /*

@@ -52,6 +52,8 @@ static const struct command commands[] = {
 	  "diagnose [token T | pid P | peer ADDR[:PORT]] [ADDR[:PORT]] [sample S] [timeout S]",
 	  "find out why MPTCP (or an extra subflow) does not work, and the fix", false },
 	{ "status", cmd_status, "status", "the counters of this namespace's mpsteerd", false },
+	{ "metrics", cmd_metrics, "metrics",
+	  "mpsteerd's counters and gauges in Prometheus text format", false },
 	{ "run", cmd_run,
 	  "run [--mode seccomp|preload] [--verbose] [--summary] [--detach] [--] CMD [ARGS...]",
 	  "run an unmodified program on MPTCP", true },

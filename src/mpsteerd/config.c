@@ -350,6 +350,15 @@ static int sec_daemon(struct load_ctx *x, const char *key, const char *val)
 		return set_size(x, key, val, 4096, 1u << 30, &c->ctl_unpriv_queue);
 	} else if (!strcmp(key, "max_subflows")) {
 		return set_uint(x, key, val, 1, 64, &c->max_subflows);
+	} else if (!strcmp(key, "metrics_listen")) {
+		/* ADDR:PORT of the Prometheus endpoint; "" or "off" turns it off. */
+		if (!*val || !strcmp(val, "off")) {
+			memset(&c->metrics_listen, 0, sizeof(c->metrics_listen));
+			return 0;
+		}
+		if (mps_addr_parse(val, true, &c->metrics_listen) || !c->metrics_listen.port)
+			return snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key '%s' "
+					"(ADDR:PORT, [ADDR6]:PORT or off)", val, key), -EINVAL;
 	} else {
 		return -ENOENT;
 	}

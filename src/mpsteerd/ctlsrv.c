@@ -273,6 +273,22 @@ static json_t *req_reload(struct mpsd *d, json_t *req, char *err, size_t errlen)
 	return mps_ctl_ok_new();
 }
 
+/* The Prometheus text, as the HTTP listener serves it (mpsteer metrics). */
+static json_t *req_metrics(struct mpsd *d, json_t *req, char *err, size_t errlen)
+{
+	size_t len;
+	char *text = metrics_render(d, &len);
+	json_t *rep;
+
+	if (!text) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	rep = json_pack("{s:b, s:s%}", "ok", 1, "text", text, len);
+	free(text);
+	return rep;
+}
+
 static const struct {
 	const char *name;
 	json_t *(*fn)(struct mpsd *d, json_t *req, char *err, size_t errlen);
@@ -280,6 +296,7 @@ static const struct {
 } requests[] = {
 	{ "status", req_status, false },
 	{ "conns", req_conns, false },
+	{ "metrics", req_metrics, false },
 	{ "override-set", req_override_set, true },
 	{ "override-clear", req_override_clear, true },
 	{ "reload", req_reload, true },

@@ -119,6 +119,7 @@ static int reload(struct mpsd *d, char *err, size_t errlen)
 	log_info("config reloaded from %s",
 		 d->opts.config_path ? d->opts.config_path : "(defaults)");
 	links_config_changed(d);
+	metrics_config_changed(d);
 	sd_notify(0, "READY=1");
 	return 0;
 }
@@ -199,6 +200,9 @@ static int start(struct mpsd *d)
 		log_err("control socket: %s", strerror(-err));
 		return err;
 	}
+	err = metrics_init(d);
+	if (err)
+		return err;
 	err = events_reconcile(d);
 	if (err)
 		return err;
@@ -209,6 +213,7 @@ static int start(struct mpsd *d)
 static void stop(struct mpsd *d)
 {
 	timer_cancel(d, &d->reconcile_timer);
+	metrics_fini(d);
 	ctlsrv_fini(d);
 	route_cleanup_all(d);
 	pm_listeners_fini(d);
@@ -284,7 +289,7 @@ static void init_state(struct mpsd *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->opts.log_level = -1;
-	d->sfd = d->loop.epfd = d->loop.tfd = d->ctl.lfd = -1;
+	d->sfd = d->loop.epfd = d->loop.tfd = d->ctl.lfd = d->metrics.lfd = -1;
 	d->links.ops = &links_ops;
 	d->links.view_dirty = true;
 	d->reload = reload;

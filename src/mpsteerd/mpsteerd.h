@@ -15,6 +15,7 @@
  *   pathmgr.c  acting on connections: create / close / demote subflows, announce
  *   links.c    interfaces and addresses (rtnetlink) and their usability
  *   route.c    optional source-address routing tables and rules
+ *   metrics.c  Prometheus text exposition: rendering, and the opt-in HTTP listener
  *   ctlsrv.c   the control socket (see src/common/ctl.h)
  *
  * Everything runs in one thread; handlers never block except on netlink
@@ -23,7 +24,7 @@
  * State: one `struct mpsd` (at the end of this file) holds all of it, one part
  * per module; every function takes it first as `d`, callbacks of the loop too.
  * Layers (each calls only those before it): loop, log, config, policy < conn <
- * links < route, pathmgr < events < ctlsrv < main. links.c reports upwards
+ * links < route, pathmgr < events < metrics < ctlsrv < main. links.c reports upwards
  * through struct mpsd_links_ops, wired by main.c.
  */
 #ifndef MPSTEERD_H
@@ -58,6 +59,10 @@
 #define MPSD_CTL_UNPRIV_QUEUE (64u << 20) /* reply bytes queued to unprivileged clients, all
 					     together: beyond, the client is dropped */
 #define MPSD_MAX_PATTERNS 32      /* entries of one interface/prefix list */
+#define MPSD_METRICS_CLIENTS 8    /* HTTP scrapers at once; more are refused */
+#define MPSD_METRICS_REQ_MAX 4096 /* bytes of one HTTP request head */
+#define MPSD_METRICS_TIMEOUT_S 5  /* a scraper must be done within this */
+#define MPSD_METRICS_CACHE_MS 1000 /* subflow bytes are dumped at most this often */
 #define MPSD_MAX_ANNOUNCE 16      /* server addresses to announce */
 #define MPSD_TABLE_BASE 7000      /* source routing: table = base + ifindex */
 #define MPSD_RULE_PRIO 7000       /* source routing: rule priority */
@@ -146,6 +151,7 @@ struct mpsd_config {
 	unsigned event_buffer;        /* [daemon] event_buffer (bytes, K/M suffixes) */
 	unsigned ctl_idle_s;          /* [daemon] control_idle_timeout (seconds) */
 	unsigned ctl_unpriv_queue;    /* [daemon] control_queue_limit (bytes) */
+	struct mps_addr metrics_listen; /* [daemon] metrics_listen (family AF_UNSPEC: off) */
 	struct mpsd_policy client;    /* [client] policy */
 	struct mpsd_policy server;    /* [server] policy: subflows from the server side */
 	unsigned max_subflows;        /* [daemon] max_subflows */
@@ -507,6 +513,31 @@ void events_fini(struct mpsd *d);
 /* Compares the table with sock_diag: adopts missing connections, frees gone ones. */
 int events_reconcile(struct mpsd *d);
 
+/* ---- metrics.c ---- */
+struct mpsd_scraper;
+struct mpsd_iface_bytes;
+struct mpsd_metrics {
+	int lfd;                          /* -1: off */
+	struct mps_addr bound;            /* what lfd listens on */
+	struct mpsd_scraper *clients[MPSD_METRICS_CLIENTS];
+	uint64_t scrapes, refused, bad_requests, timeouts;
+	/* Per-interface subflow bytes, from one sock_diag dump at most every CACHE_MS. */
+	uint64_t bytes_at_ms;
+	size_t n_bytes;
+	struct mpsd_iface_bytes *bytes;
+};
+int metrics_init(struct mpsd *d);   /* opens the listener when metrics_listen is set */
+void metrics_fini(struct mpsd *d);
+void metrics_config_changed(struct mpsd *d); /* after a reload: reopen if the address changed */
+/* The exposition text (owned by the caller, free()); NULL on ENOMEM. */
+char *metrics_render(struct mpsd *d, size_t *len);
+/*
+ * One HTTP request head (pure): 0 while incomplete, else the status to answer: 200 for
+ * "GET /metrics" (HEAD too, *head set), 404 other paths, 405 other methods, 400 garbage,
+ * 431 when max bytes came without the end of the head.
+ */
+int metrics_http_status(const char *buf, size_t len, size_t max, bool *head);
+
 /* ---- ctlsrv.c ---- */
 struct mpsd_client;
 struct mpsd_ctl {
@@ -544,6 +575,7 @@ struct mpsd {
 	struct mps_pm *pm_cmd;   /* command socket */
 	struct mpsd_listeners listeners;
 	struct mpsd_ctl ctl;
+	struct mpsd_metrics metrics;
 	int sfd;                 /* signalfd */
 	struct mpsd_timer reconcile_timer;
 	/* Re-reads the config file (SIGHUP or "reload"); 0 or -errno with a message in err. */

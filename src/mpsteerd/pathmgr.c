@@ -508,25 +508,6 @@ int pm_override_clear(struct mpsd *d, uint32_t token, char *err, size_t errlen)
 
 /* ---- MPTCP listeners for announced ports nobody listens on ---- */
 
-static socklen_t to_sockaddr(const struct mps_addr *a, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->family == AF_INET) {
-		struct sockaddr_in *s = (struct sockaddr_in *)ss;
-
-		s->sin_family = AF_INET;
-		s->sin_port = htons(a->port);
-		s->sin_addr = a->v4;
-		return sizeof(*s);
-	}
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons(a->port);
-	s6->sin6_addr = a->v6;
-	return sizeof(*s6);
-}
-
 /*
  * Joins to the announced port attach to their connection inside the kernel
  * and never reach accept(); anything that does is a new connection nobody
@@ -559,7 +540,7 @@ int pm_listener_ensure(struct mpsd *d, const struct mps_addr *a)
 	fd = socket(a->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_MPTCP);
 	if (fd < 0)
 		return -errno;
-	len = to_sockaddr(a, &ss);
+	len = mps_addr_to_sockaddr(a, &ss);
 	/* EADDRINUSE: a listener (the application's, or a wildcard one) covers the port. */
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 16) < 0) {
 		int err = -errno;
