@@ -289,3 +289,52 @@ const char *conn_policy_name(struct mpsd *d, const struct mpsd_conn *c, char *bu
 		mpsd_policy_format(c->server_side ? &d->cfg.server : &d->cfg.client, buf, len);
 	return buf;
 }
+
+/* The connection a request may override: managed by us, else -ENOENT with the reason. */
+static struct mpsd_conn *overridable(struct mpsd *d, uint32_t token, char *err, size_t errlen)
+{
+	struct mpsd_conn *c = conn_find(d, token);
+
+	if (!c || c->unmanaged) {
+		snprintf(err, errlen, "token 0x%08x is not managed by this daemon", token);
+		return NULL;
+	}
+	return c;
+}
+
+int conn_override_set(struct mpsd *d, uint32_t token, const char *via,
+		      const struct mps_ifcache *ifc, struct mpsd_conn **out, char *err,
+		      size_t errlen)
+{
+	struct mpsd_conn *c = overridable(d, token, err, errlen);
+	struct mps_path p;
+	int ret;
+
+	if (!c)
+		return -ENOENT;
+	if (strlen(via) >= sizeof(c->override)) {
+		snprintf(err, errlen, "path too long");
+		return -EINVAL;
+	}
+	ret = mps_path_parse(via, ifc, &p, err, errlen);
+	if (ret)
+		return ret;
+	c->override_path = p;
+	c->has_override = true;
+	snprintf(c->override, sizeof(c->override), "%s", via);
+	*out = c;
+	return 0;
+}
+
+int conn_override_clear(struct mpsd *d, uint32_t token, struct mpsd_conn **out, char *err,
+			size_t errlen)
+{
+	struct mpsd_conn *c = overridable(d, token, err, errlen);
+
+	if (!c)
+		return -ENOENT;
+	c->has_override = false;
+	c->override[0] = '\0';
+	*out = c;
+	return 0;
+}

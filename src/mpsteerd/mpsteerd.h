@@ -455,6 +455,14 @@ void conn_mark_dirty(struct mpsd *d, struct mpsd_conn *c);
 void conn_unmark(struct mpsd *d, struct mpsd_conn *c);
 /* Takes the next queued connection off the list; NULL when none. */
 struct mpsd_conn *conn_dirty_pop(struct mpsd *d);
+/* Records an override of a managed connection (path "via" parsed against ifc) or clears it;
+ * *out is the connection. -ENOENT when the token is not managed, -EINVAL bad path; err says
+ * why. No message to the kernel: pathmgr.c applies it. */
+int conn_override_set(struct mpsd *d, uint32_t token, const char *via,
+		      const struct mps_ifcache *ifc, struct mpsd_conn **out, char *err,
+		      size_t errlen);
+int conn_override_clear(struct mpsd *d, uint32_t token, struct mpsd_conn **out, char *err,
+			size_t errlen);
 
 /* ---- pathmgr.c ---- */
 struct mpsd_stats {

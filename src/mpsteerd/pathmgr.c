@@ -467,24 +467,11 @@ void pm_iface_up(struct mpsd *d, int ifindex)
 
 int pm_override_set(struct mpsd *d, uint32_t token, const char *via, char *err, size_t errlen)
 {
-	struct mpsd_conn *c = conn_find(d, token);
-	struct mps_path p;
-	int ret;
+	struct mpsd_conn *c;
+	int ret = conn_override_set(d, token, via, links_ifcache(d), &c, err, errlen);
 
-	if (!c || c->unmanaged) {
-		snprintf(err, errlen, "token 0x%08x is not managed by this daemon", token);
-		return -ENOENT;
-	}
-	if (strlen(via) >= sizeof(c->override)) {
-		snprintf(err, errlen, "path too long");
-		return -EINVAL;
-	}
-	ret = mps_path_parse(via, links_ifcache(d), &p, err, errlen);
 	if (ret)
 		return ret;
-	c->override_path = p;
-	c->has_override = true;
-	snprintf(c->override, sizeof(c->override), "%s", via);
 	d->stats.overrides++;
 	log_info("token 0x%08x: override primary via %s", token, via);
 	pm_apply_priorities(d, c);
@@ -493,14 +480,11 @@ int pm_override_set(struct mpsd *d, uint32_t token, const char *via, char *err, 
 
 int pm_override_clear(struct mpsd *d, uint32_t token, char *err, size_t errlen)
 {
-	struct mpsd_conn *c = conn_find(d, token);
+	struct mpsd_conn *c;
+	int ret = conn_override_clear(d, token, &c, err, errlen);
 
-	if (!c || c->unmanaged) {
-		snprintf(err, errlen, "token 0x%08x is not managed by this daemon", token);
-		return -ENOENT;
-	}
-	c->has_override = false;
-	c->override[0] = '\0';
+	if (ret)
+		return ret;
 	log_info("token 0x%08x: override cleared", token);
 	pm_apply_priorities(d, c);
 	return 0;
