@@ -13,6 +13,11 @@
  * of it. A move is taken only if it lowers the sum of squared deviations
  * (never a move that the same measurements would undo), idle connections and
  * those moved less than a dwell ago stay where they are.
+ *
+ * On a saturated network the measured rates are shares, not demands: once a
+ * connection leaves it, the others take up what it freed and it may grow where
+ * it goes. So a plan makes one move off a saturated network and stops; the
+ * next measurements say whether more is needed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +231,8 @@ size_t mpsd_balance(const struct mpsd_bal_net *nets, size_t n_nets,
 			moved[pk.conn] = true;
 			shift(&s, &conns[pk.conn], conns[pk.conn].primary, pk.to, 1);
 			sum->verdict = MPSD_BAL_MOVED;
+			if (sum->util_before[conns[pk.conn].primary] >= MPSD_BAL_SATURATED)
+				break;
 		}
 	}
 out:

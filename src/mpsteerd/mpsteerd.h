@@ -72,6 +72,7 @@
 #define MPSD_BAL_IDLE_BPS 100000  /* balance: below this rate (bit/s) a connection is idle */
 #define MPSD_BAL_INTERVAL_MS 2000 /* balance: measuring window and decision period */
 #define MPSD_BAL_MAX_MOVES 8      /* balance: primary changes per decision */
+#define MPSD_BAL_SATURATED 0.95   /* balance: a network this full: one move off it per plan */
 
 /* ---- log.c ---- */
 enum mpsd_log_level { MPSD_LOG_ERR = 3, MPSD_LOG_WARN = 4, MPSD_LOG_INFO = 6, MPSD_LOG_DEBUG = 7 };

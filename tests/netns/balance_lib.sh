@@ -115,9 +115,9 @@ bal_server_conf() {
 bal_iperf_servers() {
 	local n=$1 k
 	for ((k = 1; k <= n; k++)); do
-		mptcp_bg "$SRV" iperf3 -s -p $((5200 + k)) >/dev/null
+		mptcp_bg "$SRV" iperf3 -s -p $((5200 + k)) >/dev/null 2>&1
 	done
-	bg "$SRV" iperf3 -s -p 5300 >/dev/null
+	bg "$SRV" iperf3 -s -p 5300 >/dev/null 2>&1
 	for ((k = 1; k <= n; k++)); do
 		wait_for 10 "iperf3 on port $((5200 + k))" listening "$SRV" $((5200 + k))
 	done

@@ -218,6 +218,30 @@ static void test_background(void **state)
 	assert_true(sum.spread_after < 1e-6);
 }
 
+/* Off a saturated network one move per plan: its measured rates are shares of what it can
+ * carry, and moving on them would overshoot (both heavy users to the empty network). */
+static void test_saturated(void **state)
+{
+	const double cap[] = { 40, 40 }, bg[] = { 10, 0 };
+	struct mpsd_bal_conn c[6] = { down(1, 11, 0), down(2, 11, 0), down(3, 2, 0),
+				      down(4, 2, 0),  down(5, 2, 0),  down(6, 2, 0) };
+	struct mpsd_bal_move mv[64];
+	struct mpsd_bal_summary sum;
+	size_t n;
+
+	n = run(cap, bg, 2, c, 6, &params, mv, &sum);
+	assert_true(sum.util_before[0] >= MPSD_BAL_SATURATED);
+	assert_int_equal(n, 1);
+	assert_int_equal(c[mv[0].conn].token, 1);
+	/* Next round: the one moved filled the other network, the rest its own: balanced. */
+	apply(c, mv, n);
+	c[0].rate[0] = M(40);
+	c[1].rate[0] = M(22);
+	n = run(cap, bg, 2, c, 6, &params, mv, &sum);
+	assert_int_equal(n, 0);
+	assert_int_equal(sum.verdict, MPSD_BAL_BALANCED);
+}
+
 /* Only networks a connection has a subflow on are candidates; three networks. */
 static void test_paths_and_three_networks(void **state)
 {
@@ -362,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_dwell),
 		cmocka_unit_test(test_hysteresis),
 		cmocka_unit_test(test_background),
+		cmocka_unit_test(test_saturated),
 		cmocka_unit_test(test_paths_and_three_networks),
 		cmocka_unit_test(test_directions_and_limit),
 		cmocka_unit_test(test_access_of),
