@@ -36,6 +36,7 @@ int cmd_backup(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_diagnose(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_systemd(int argc, char **argv);
 

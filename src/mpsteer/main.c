@@ -51,6 +51,8 @@ static const struct command commands[] = {
 	{ "diagnose", cmd_diagnose,
 	  "diagnose [token T | pid P | peer ADDR[:PORT]] [ADDR[:PORT]] [sample S] [timeout S]",
 	  "find out why MPTCP (or an extra subflow) does not work, and the fix", false },
+	{ "top", cmd_top, "top [token T | pid P | peer ADDR[:PORT]] [interval S] [count N]",
+	  "a live view of connections and interfaces by throughput", false },
 	{ "status", cmd_status, "status", "the counters of this namespace's mpsteerd", false },
 	{ "metrics", cmd_metrics, "metrics",
 	  "mpsteerd's counters and gauges in Prometheus text format", false },
