@@ -26,15 +26,24 @@ const char *mps_ctl_rundir(void)
 	return d && *d ? d : MPS_RUNDIR;
 }
 
-int mps_ctl_path(char *buf, size_t len)
+int mps_netns_id(unsigned long long *ino)
 {
 	struct stat st;
-	int n;
 
 	if (stat("/proc/self/ns/net", &st) < 0)
 		return -errno;
-	n = snprintf(buf, len, "%s/mpsteerd-%llu.sock", mps_ctl_rundir(),
-		     (unsigned long long)st.st_ino);
+	*ino = (unsigned long long)st.st_ino;
+	return 0;
+}
+
+int mps_ctl_path(char *buf, size_t len)
+{
+	unsigned long long ino;
+	int n, err = mps_netns_id(&ino);
+
+	if (err)
+		return err;
+	n = snprintf(buf, len, "%s/mpsteerd-%llu.sock", mps_ctl_rundir(), ino);
 	if (n < 0 || (size_t)n >= len)
 		return -ENAMETOOLONG;
 	return 0;

@@ -26,6 +26,8 @@
 /* Path of the control socket of the caller's network namespace (unique per netns:
  * MPS_RUNDIR "/mpsteerd-<netns inode>.sock"; env MPSTEER_RUNDIR overrides MPS_RUNDIR). */
 int mps_ctl_path(char *buf, size_t len);
+/* The inode of the caller's network namespace: names per-netns files under the rundir. */
+int mps_netns_id(unsigned long long *ino);
 /* Directory holding the sockets (MPSTEER_RUNDIR or MPS_RUNDIR). */
 const char *mps_ctl_rundir(void);
 /* Connects to this netns' daemon; -ENOENT or -ECONNREFUSED when none runs. */

@@ -39,6 +39,7 @@ int cmd_metrics(int argc, char **argv);
 int cmd_top(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_systemd(int argc, char **argv);
+int cmd_proxy(int argc, char **argv);
 
 
 
@@ -52,4 +53,11 @@ int cmd_systemd(int argc, char **argv);
 json_t *daemon_call(json_t *req, int *err);
 /* The daemon's view of one connection from a "conns" reply, or NULL. Borrowed. */
 json_t *daemon_conn(json_t *conns_reply, uint32_t token);
+
+struct mps_addr;
+/* The state files of this namespace's running proxies (src/mpsteer/proxy.c): an array. */
+json_t *proxy_states_load(void);
+/* The proxy's entry for the MPTCP connection local -> remote, or NULL. Borrowed. */
+json_t *proxy_conn_find(json_t *states, const struct mps_addr *local,
+			const struct mps_addr *remote);
 #endif

@@ -58,7 +58,22 @@ static void daemon_fields(json_t *j, json_t *dconns, uint32_t token)
 							    : json_null());
 }
 
-static json_t *conn_json(const struct mps_conn *c, json_t *dconns)
+/* The converter's entry for c: the TCP connection on its other side. */
+static json_t *proxy_of(const struct mps_conn *c, json_t *proxies)
+{
+	return proxies ? proxy_conn_find(proxies, &c->local, &c->remote) : NULL;
+}
+
+static void proxy_text(json_t *pc)
+{
+	printf("    proxy %s: tcp %s -> %s dest %s\n",
+	       json_string_value(json_object_get(pc, "role")),
+	       json_string_value(json_object_get(pc, "tcp_local")) ?: "-",
+	       json_string_value(json_object_get(pc, "tcp_remote")) ?: "-",
+	       json_string_value(json_object_get(pc, "dest")) ?: "-");
+}
+
+static json_t *conn_json(const struct mps_conn *c, json_t *dconns, json_t *proxies)
 {
 	json_t *j = json_object(), *subs = json_array();
 	size_t i;
@@ -75,6 +90,7 @@ static json_t *conn_json(const struct mps_conn *c, json_t *dconns)
 	json_object_set_new(j, "bytes_acked", json_integer((json_int_t)c->bytes_acked));
 	json_object_set_new(j, "bytes_retrans", json_integer((json_int_t)c->bytes_retrans));
 	daemon_fields(j, dconns, c->token);
+	json_object_set(j, "proxy", proxy_of(c, proxies) ?: json_null());
 	for (i = 0; i < c->n_subflows; i++)
 		json_array_append_new(subs, subflow_json(&c->subflows[i]));
 	json_object_set_new(j, "subflows", subs);
@@ -99,8 +115,9 @@ static void subflow_text(const struct mps_subflow *sf)
 	       out_bytes(sf->bytes_received, b2, sizeof(b2)));
 }
 
-static void conn_text(const struct mps_conn *c, json_t *dconns)
+static void conn_text(const struct mps_conn *c, json_t *dconns, json_t *proxies)
 {
+	json_t *pc = proxy_of(c, proxies);
 	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN], b1[16], b2[16], b3[16];
 	json_t *d = dconns ? daemon_conn(dconns, c->token) : NULL;
 	size_t i;
@@ -124,6 +141,8 @@ static void conn_text(const struct mps_conn *c, json_t *dconns)
 			printf(" override via %s", json_string_value(ov));
 	}
 	printf("\n");
+	if (pc)
+		proxy_text(pc);
 	for (i = 0; i < c->n_subflows; i++)
 		subflow_text(&c->subflows[i]);
 }
@@ -134,7 +153,7 @@ int cmd_conns(int argc, char **argv)
 					       .one_of = KW_SELECTOR };
 	struct mps_snapshot *snap = NULL;
 	struct mps_proc_map *owners = NULL;
-	json_t *arr = NULL, *dconns = NULL;
+	json_t *arr = NULL, *dconns = NULL, *proxies;
 	struct args a;
 	bool filter;
 	size_t i;
@@ -155,6 +174,7 @@ int cmd_conns(int argc, char **argv)
 		owners = NULL;
 	if (!cli.direct)
 		dconns = daemon_call(json_pack("{s:i,s:s}", "v", 1, "cmd", "conns"), &derr);
+	proxies = proxy_states_load();
 	if (cli.json)
 		arr = json_array();
 	for (i = 0; i < snap->n_conns; i++) {
@@ -163,13 +183,14 @@ int cmd_conns(int argc, char **argv)
 		if (filter && !mps_selector_match(&a.sel, c, owners))
 			continue;
 		if (arr)
-			json_array_append_new(arr, conn_json(c, dconns));
+			json_array_append_new(arr, conn_json(c, dconns, proxies));
 		else
-			conn_text(c, dconns);
+			conn_text(c, dconns, proxies);
 	}
 	if (arr)
 		out_json(arr);
 	json_decref(dconns);
+	json_decref(proxies);
 	mps_proc_map_free(owners);
 	mps_snapshot_free(snap);
 	return EX_OK;
