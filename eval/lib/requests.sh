@@ -78,8 +78,8 @@ rq_conf() {
 	allow = c*
 	EOF
 	case $1 in
-	handover) printf '[steer]\npolicy = handover\nprefer = c1 c2\n' ;;
-	interactive) printf '[steer]\npolicy = interactive\n' ;;
+	handover) printf '[steering]\npolicy = handover\n[handover]\nprefer = c1 c2\n' ;;
+	interactive) printf '[steering]\npolicy = interactive\n[interactive]\nprefer = c1 c2\n' ;;
 	esac
 }
 
