@@ -19,12 +19,15 @@
 # Traffic starts on path A; once 40% of the download has arrived the primary is switched to
 # path B. Arms, one after the other on the same topology:
 #   mpsteer    the VPN server on the userspace path manager (mpsteerd accepts the joins);
-#              `mpsteer primary peer 10.1.1.2 via 10.1.2.2` run on the server switches this
-#              one connection, from the server's side, both directions (MP_PRIO).
+#              `mpsteer primary pid <openvpn> via 10.1.2.2` run on the server switches the
+#              VPN server's connection, from the server's side, both directions (MP_PRIO).
 #   in-kernel  the in-kernel path manager everywhere; the client's endpoints are flipped with
 #              `ip mptcp endpoint change id N backup|nobackup`, which changes every connection
 #              using those addresses (no per-connection control).
-# The client's c1/c2 byte counters are sampled every EVAL_TICK_MS (100 ms) for the plot.
+# A bystander, a second MPTCP connection of the client (reqgen, a small request stream to
+# nginx on the VPN host, not through the tunnel), shows whether a switch moves other
+# connections too. The client's c1/c2 byte counters are sampled every EVAL_TICK_MS (100 ms)
+# for the plot.
 # Env: RATE (Mbit/s per path and direction), SIZE (MB each way).
 set -eu
 . "$(dirname "$0")/../lib.sh"
@@ -50,7 +53,9 @@ echo ok >"$TMP/www/index.html"
 head -c $((SIZE * 1000000)) /dev/urandom >"$TMP/www/big"
 head -c $((SIZE * 1000000)) /dev/urandom >"$TMP/up"
 want_sha=$(sha256sum <"$TMP/www/big" | cut -d' ' -f1)
+head -c 2000 /dev/urandom >"$TMP/www/r"
 eval_nginx "$WEB" 80 "$TMP/www"
+eval_nginx "$SRV" 8080 "$TMP/www"
 bg "$WEB" ncat -l -k 9000 --recv-only >"$TMP/upload.got"
 UP_PID=$BG_PID
 wait_for 10 "ncat listening" listening "$WEB" 9000
@@ -58,7 +63,13 @@ wait_for 10 "ncat listening" listening "$WEB" 9000
 estab() {
 	mps "$1" --direct -j conns | jq '[.[] | .subflows[] | select(.state == "ESTAB")] | length'
 }
-# down_since A: bytes received on c1 + c2 since the sample A (file "$TMP/A.mark").
+# by_bytes IF: bytes the bystander connection (the client's request stream to the VPN
+# host's port 8080) moved over the client's IF, both directions (the kernel's subflow view).
+by_bytes() {
+	mps "$CLI" --direct -j conns | jq --arg i "$1" '[.[] | select(.remote | endswith(":8080"))
+		| .subflows[] | select(.ifname == $i) | .bytes_received + .bytes_acked] | add // 0'
+}
+# arrived_ge N: N bytes received on c1 + c2 since the download started.
 arrived_ge() {
 	local rx=$(($(ifbytes "$CLI" c1 rx) + $(ifbytes "$CLI" c2 rx)))
 	[ $((rx - $(cat "$TMP/rx0"))) -ge "$1" ]
@@ -66,7 +77,7 @@ arrived_ge() {
 
 # arm NAME: one download + upload through a fresh tunnel, the primary switched mid-way.
 arm() {
-	local name=$1 dpid="" curl_pid ncat_pid got
+	local name=$1 dpid="" curl_pid ncat_pid by_pid got a0 b0 a1 b1
 	ip -n "$CLI" mptcp endpoint flush
 	ip -n "$CLI" mptcp limits set subflows 2
 	case $name in
@@ -85,6 +96,11 @@ arm() {
 	ovpn_server "$SRV" "$SRV4"
 	ovpn_client "$CLI" "$SRV4" 10.7.0.0/24
 	wait_eq 10 "the tunnel's two subflows ($name)" 2 estab "$CLI"
+	# The bystander: another MPTCP connection of the same client address, to another
+	# program on the VPN host (a small request stream). It should stay where it is.
+	mptcp_bg "$CLI" "$REQGEN" "$SRV4" 8080 /r 50 600 5000 >"$TMP/bystander.$name.csv"
+	by_pid=$BG_PID
+	wait_eq 10 "the bystander's two subflows ($name)" 4 estab "$CLI"
 	if [ "$name" = mpsteer ]; then
 		mps "$SRV" primary peer 10.1.1.2 via 10.1.1.2 >>"$TMP/primary.log"
 	fi
@@ -98,10 +114,12 @@ arm() {
 	bg "$CLI" ncat --send-only 10.7.0.2 9000 <"$TMP/up"
 	ncat_pid=$BG_PID
 	wait_for 120 "40% of the download ($name)" arrived_ge $((SIZE * 400000))
+	a0=$(by_bytes c1) b0=$(by_bytes c2)
 	eval_mark "$name" "primary -> path B"
 	case $name in
 	mpsteer)
-		mps "$SRV" primary peer 10.1.1.2 via 10.1.2.2 >>"$TMP/primary.log"
+		# The VPN server's connections only: by its process.
+		mps "$SRV" primary pid "$(app_pid "$OVPN_SRV_PID")" via 10.1.2.2 >>"$TMP/primary.log"
 		;;
 	in-kernel)
 		ip -n "$CLI" mptcp endpoint change id 2 nobackup
@@ -111,6 +129,11 @@ arm() {
 	wait "$curl_pid" || fail "the download failed ($name)"
 	wait "$ncat_pid" || fail "the upload failed ($name)"
 	eval_series_stop "$name"
+	a1=$(by_bytes c1) b1=$(by_bytes c2)
+	kill -TERM "$by_pid"
+	wait "$by_pid" || true
+	[ $((a1 - a0 + b1 - b0)) -gt 0 ] || fail "the bystander moved no data ($name)"
+	echo "$name $(((b1 - b0) * 100 / (a1 - a0 + b1 - b0)))" >>"$TMP/bystander"
 	got=$(sha256sum <"$TMP/down.$name" | cut -d' ' -f1)
 	[ "$got" = "$want_sha" ] || fail "the download arrived damaged ($name)"
 	ovpn_down
@@ -154,6 +177,8 @@ plot() {
 		echo "set xlabel 'time since the download started (s)'"
 		echo "set ylabel 'throughput (Mbit/s)'"
 		echo "set yrange [0:$((RATE * 13 / 10))]"
+		echo "set xrange [0:$(tail -qn1 "$EVAL_OUT/mpsteer.csv" "$EVAL_OUT/in-kernel.csv" |
+			cut -d, -f1 | sort -g | tail -n1)]"
 		for a in mpsteer in-kernel; do
 			echo "unset arrow; unset label"
 			eval_gp_marks "$a"
@@ -176,21 +201,28 @@ plot openvpn_paths.png
 
 read -r _ mb ma mr mg < <(grep '^mpsteer ' "$TMP/figures")
 read -r _ kb ka kr kg < <(grep '^in-kernel ' "$TMP/figures")
+mby=$(awk '$1 == "mpsteer" { print $2 }' "$TMP/bystander")
+kby=$(awk '$1 == "in-kernel" { print $2 }' "$TMP/bystander")
 eval_md "OpenVPN $(openvpn --version | head -n1 | cut -d' ' -f2) (TCP, unmodified, both ends" \
 	"under \`mpsteer run\`) over two paths of $RATE Mbit/s each way (tbf); a $SIZE MB download" \
 	"(curl from nginx behind the VPN server) and a $SIZE MB upload (ncat) through the tunnel" \
 	"at the same time; the primary is switched from path A to path B once 40% of the download" \
 	"has arrived. Samples of the client's interface counters every $EVAL_TICK_MS ms; the" \
-	"download's sha256 and the upload's byte count checked."
+	"download's sha256 and the upload's byte count checked. A bystander, a second MPTCP" \
+	"connection of the same client address to another program on the VPN host (a request" \
+	"every 50 ms), shows what else each way of switching moves: \`mpsteer primary pid" \
+	"<openvpn> via 10.1.2.2\` selects the VPN server's connections only, the endpoint flags" \
+	"change every connection of the address."
 eval_md_plot openvpn_paths.png "per-path throughput of the OpenVPN client, both directions"
 printf '%s\t%s\t%s\n' "" "mpsteer primary (per connection)" "in-kernel endpoint flags" \
-	"download on path A before the switch" "$mb%" "$kb%" \
-	"download on path B from 1 s after the switch" "$ma%" "$ka%" \
-	"switch to >= 90% of the download on path B" "$mr ms" "$kr ms" \
+	"received on path A before the switch (interface counters)" "$mb%" "$kb%" \
+	"received on path B from 1 s after the switch" "$ma%" "$ka%" \
+	"switch to the first 100 ms sample with >= 90% received on path B" "$mr ms" "$kr ms" \
 	"mean received rate, both paths" "$mg Mbit/s" "$kg Mbit/s" \
-	"connections the switch can select" "one (token, peer or process)" \
-	"all of the address" | eval_md_table
-eval_headline "switch → ≥ 90% of the download on the new path" "mpsteer" "$mr" "in-kernel" \
-	"$kr" ms
-eval_headline "download on the new path after the switch" "mpsteer" "$ma" "in-kernel" "$ka" %
+	"another connection of the client (bystander): its traffic on path B after the switch" \
+	"$mby%" "$kby%" | eval_md_table
+eval_headline "received on the new path from 1 s after the switch" "mpsteer" "$ma" "in-kernel" \
+	"$ka" %
+eval_headline "another connection of the client moved along (its traffic on the new path)" \
+	"mpsteer" "$mby" "in-kernel" "$kby" %
 eval_done

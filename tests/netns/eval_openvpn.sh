@@ -21,7 +21,7 @@ check_true "report.md written" test -s "$TMP/out/report.md"
 check_true "the plot is embedded in the report" grep -q '(a-openvpn/openvpn_paths.png)' \
 	"$TMP/out/report.md"
 check "the plot is a PNG" "PNG" "$(head -c4 "$d/openvpn_paths.png" | tail -c3)"
-check_true "the headline table has the switch row" grep -q '^| a-openvpn | switch' \
+check_true "the headline table has the bystander row" grep -q '^| a-openvpn | another' \
 	"$TMP/out/report.md"
 
 # within5 A B: A within 5% of B (B > 0).
