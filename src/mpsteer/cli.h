@@ -23,6 +23,9 @@ __attribute__((format(printf, 1, 2))) void cli_err(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void cli_warn(const char *fmt, ...);
 /* Maps a -errno from the library to a sysexits code. */
 int cli_exit_code(int err);
+/* One line for getopt's ':' (missing value) or '?' (unknown option) of command cmd;
+ * returns EX_USAGE. Call with opterr = 0 and ':' leading the option string. */
+int cli_opt_error(const char *cmd, int c, int argc, char **argv);
 /* true when argv[i] is one of "help", "-h", "--help". */
 bool cli_is_help(const char *s);
 

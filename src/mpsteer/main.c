@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -113,6 +114,23 @@ int cli_exit_code(int err)
 	default:
 		return EX_SOFTWARE;
 	}
+}
+
+int cli_opt_error(const char *cmd, int c, int argc, char **argv)
+{
+	const char *w = optind > 0 && optind <= argc ? argv[optind - 1] : "?";
+
+	if (!strncmp(w, "--", 2))
+		optopt = 0; /* a long option: name the word as typed */
+	if (c == ':' && optopt)
+		cli_err("%s: \"-%c\" needs a value; see \"mpsteer help %s\"", cmd, optopt, cmd);
+	else if (c == ':')
+		cli_err("%s: \"%s\" needs a value; see \"mpsteer help %s\"", cmd, w, cmd);
+	else if (optopt)
+		cli_err("%s: unknown option \"-%c\"; see \"mpsteer help %s\"", cmd, optopt, cmd);
+	else
+		cli_err("%s: unknown option \"%s\"; see \"mpsteer help %s\"", cmd, w, cmd);
+	return EX_USAGE;
 }
 
 bool cli_is_help(const char *s)

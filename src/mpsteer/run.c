@@ -328,7 +328,8 @@ int cmd_run(int argc, char **argv)
 	int c;
 
 	optind = 0; /* main() already ran getopt; glibc re-initialises on 0 */
-	while ((c = getopt_long(argc, argv, "+m:vsdh", opts, NULL)) != -1) {
+	opterr = 0; /* one line of our own instead of getopt's and the usage */
+	while ((c = getopt_long(argc, argv, "+:m:vsdh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (parse_mode(optarg, &o.mode) < 0) {
@@ -340,12 +341,11 @@ int cmd_run(int argc, char **argv)
 		case 's': o.summary = true; break;
 		case 'd': o.detach = true; break;
 		case 'h': usage(stdout); return EX_OK;
-		default: usage(stderr); return EX_USAGE;
+		default: return cli_opt_error("run", c, argc, argv);
 		}
 	}
 	if (optind >= argc) {
-		cli_err("run: no command given");
-		usage(stderr);
+		cli_err("run: no command given (mpsteer run [OPTIONS] [--] CMD [ARGS...])");
 		return EX_USAGE;
 	}
 	o.argv = argv + optind;

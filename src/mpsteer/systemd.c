@@ -274,7 +274,8 @@ static int parse_opts(int argc, char **argv, struct sd_opts *o, char *exe, size_
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+m:r:e:h", opts, NULL)) != -1) {
+	opterr = 0; /* one line of our own instead of getopt's and the usage */
+	while ((c = getopt_long(argc, argv, "+:m:r:e:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (strcmp(optarg, "seccomp") && strcmp(optarg, "preload")) {
@@ -287,7 +288,7 @@ static int parse_opts(int argc, char **argv, struct sd_opts *o, char *exe, size_
 		case 'r': o->root = strcmp(optarg, "/") ? optarg : ""; break;
 		case 'e': o->exec = optarg; break;
 		case 'h': usage(stdout); return -1;
-		default: usage(stderr); return EX_USAGE;
+		default: return cli_opt_error("systemd", c, argc, argv);
 		}
 	}
 	if (optind != argc - 1) {
@@ -313,9 +314,14 @@ int cmd_systemd(int argc, char **argv)
 	const char *verb;
 	int ret;
 
-	if (argc < 2 || cli_is_help(argv[1])) {
-		usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EX_USAGE : EX_OK;
+	if (argc < 2) {
+		cli_err("systemd needs \"enable\", \"disable\" or \"show\" and a UNIT; see "
+			"\"mpsteer help systemd\"");
+		return EX_USAGE;
+	}
+	if (cli_is_help(argv[1])) {
+		usage(stdout);
+		return EX_OK;
 	}
 	verb = argv[1];
 	ret = parse_opts(argc - 1, argv + 1, &o, exe, sizeof(exe));

@@ -81,6 +81,11 @@ expect_err "no such namespace" 66 'cannot open network namespace "nosuch-'$$'"' 
 expect_err "help for a command that does not exist" 64 'unknown command "frob"' help frob
 expect_err "status takes no words" 64 'status: unknown word "x" \(it takes no arguments\)' status x
 expect_err "subflow without its verb" 64 'subflow needs "add" or "del"' subflow
+expect_err "run: an option it does not know, one line" 64 'run: unknown option "--bogus"' \
+	run --bogus -- true
+expect_err "run: an option without its value" 64 'run: "--mode" needs a value' run --mode
+expect_err "run without CMD" 64 'run: no command given' run
+expect_err "systemd without a verb" 64 'systemd needs "enable", "disable" or "show"' systemd
 expect_err "a --option with a value it does not take" 64 'option "--json=1" takes no value' \
 	--json=1 conns
 
