@@ -31,8 +31,10 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: mpsteerd [-c FILE] [-n] [-d] [-s] [-V]\n"
+	fprintf(f, "Usage: mpsteerd [-c FILE] [-n] [-d] [-s] [-u USER] [-V]\n"
 		   "  -c, --config FILE  config file (default " DEFAULT_CONFIG " if present)\n"
+		   "  -u, --user USER    run as USER once started (from root; keeps only the\n"
+		   "                     capabilities it needs, as it always does)\n"
 		   "  -n, --check        validate the config file and exit\n"
 		   "  -d, --debug        log at debug level\n"
 		   "  -s, --syslog       log to syslog instead of stderr\n"
@@ -168,6 +170,22 @@ static int signals_init(struct mpsd *d)
 	return loop_add(d, d->sfd, EPOLLIN, on_signal, NULL);
 }
 
+/* Everything that needed more than CAP_NET_ADMIN is done: keep that alone (see privs.c). */
+static int drop_privileges(struct mpsd *d)
+{
+	uint64_t kept = 0;
+	char err[200], caps[64];
+	int ret = privs_drop(d->opts.user, privs_needed(&d->cfg), &kept, err, sizeof(err));
+
+	if (ret) {
+		log_err("dropping privileges: %s", err);
+		return ret;
+	}
+	log_info("privileges: uid %u, capabilities %s, no_new_privs", (unsigned)getuid(),
+		 privs_format(kept, caps, sizeof(caps)));
+	return 0;
+}
+
 static int start(struct mpsd *d)
 {
 	int err;
@@ -207,7 +225,7 @@ static int start(struct mpsd *d)
 	if (err)
 		return err;
 	timer_arm(d, &d->reconcile_timer, d->cfg.reconcile_s * 1000ull, reconcile_cb, NULL);
-	return 0;
+	return drop_privileges(d);
 }
 
 static void stop(struct mpsd *d)
@@ -233,12 +251,15 @@ static int parse_args(int argc, char **argv, struct mpsd_opts *o, bool *check)
 		{ "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'n' },
 		{ "debug", no_argument, NULL, 'd' },        { "syslog", no_argument, NULL, 's' },
 		{ "version", no_argument, NULL, 'V' },      { "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{ "user", required_argument, NULL, 'u' },   { 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:ndsVh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:ndsu:Vh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'u':
+			o->user = optarg;
+			break;
 		case 'c':
 			o->config_path = optarg;
 			o->config_explicit = true;

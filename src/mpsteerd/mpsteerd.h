@@ -17,6 +17,7 @@
  *   route.c    optional source-address routing tables and rules
  *   metrics.c  Prometheus text exposition: rendering, and the opt-in HTTP listener
  *   ctlsrv.c   the control socket (see src/common/ctl.h)
+ *   privs.c    least privilege after start-up: capabilities, no_new_privs, --user
  *
  * Everything runs in one thread; handlers never block except on netlink
  * commands to the kernel, which answer at once.
@@ -558,6 +559,15 @@ struct mpsd_ctl {
 int ctlsrv_init(struct mpsd *d);
 void ctlsrv_fini(struct mpsd *d);
 
+/* ---- privs.c ---- */
+/* Capabilities (bit = CAP_*) the daemon needs after start-up with this config: pure. */
+uint64_t privs_needed(const struct mpsd_config *c);
+/* "CAP_NET_ADMIN CAP_NET_BIND_SERVICE" (or "none") into buf; returns buf. */
+const char *privs_format(uint64_t caps, char *buf, size_t len);
+/* Becomes user (if not NULL), keeps only keep (of what it has: *kept), sets no_new_privs.
+ * 0 or -errno with the reason in err. */
+int privs_drop(const char *user, uint64_t keep, uint64_t *kept, char *err, size_t errlen);
+
 /* ---- main.c ---- */
 /* What the command line asked for. */
 struct mpsd_opts {
@@ -565,6 +575,7 @@ struct mpsd_opts {
 	bool config_explicit;
 	int log_level;           /* -1: the config's */
 	bool syslog;
+	const char *user;        /* --user: run as this user after start-up */
 };
 
 /*

@@ -21,6 +21,14 @@ MPSTEERD=${MPSTEERD:-$(dirname "$MPSTEER")/../mpsteerd/mpsteerd}
 SRV4=10.9.0.2
 SRV6=fd09::2
 
+# daemon_test_init N: netns_init, the programs the daemon tests use, daemon_topo N.
+daemon_test_init() {
+	netns_init
+	command -v jq >/dev/null || skip "jq is not installed"
+	command -v ncat >/dev/null || skip "ncat is not installed"
+	daemon_topo "$1"
+}
+
 # ctl_test_init: netns_init for the control-socket tests, whose clients run as nobody.
 ctl_test_init() {
 	netns_init

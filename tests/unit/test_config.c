@@ -212,6 +212,21 @@ static void test_numbers_taken(void **state)
 			    "split over several lines of the same key)");
 }
 
+/* What the daemon keeps after start-up: CAP_NET_ADMIN, and CAP_NET_BIND_SERVICE to bind. */
+static void test_privs_needed(void **state)
+{
+	struct mpsd_config c;
+	char err[256] = "", buf[64];
+
+	assert_int_equal(load("", &c, err), 0);
+	assert_true(privs_needed(&c) == 1ull << 12);
+	assert_string_equal(privs_format(privs_needed(&c), buf, sizeof(buf)), "CAP_NET_ADMIN");
+	assert_int_equal(load("[server]\nannounce = 10.0.0.1:443\n", &c, err), 0);
+	assert_string_equal(privs_format(privs_needed(&c), buf, sizeof(buf)),
+			    "CAP_NET_ADMIN CAP_NET_BIND_SERVICE");
+	assert_string_equal(privs_format(0, buf, sizeof(buf)), "none");
+}
+
 static void test_policy_names(void **state)
 {
 	static const char *const ok[] = { "none", "per-interface", "fullmesh", "ndiffports 2" };
@@ -500,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_refused_not_reinterpreted),
 		cmocka_unit_test(test_numbers_taken),
+		cmocka_unit_test(test_privs_needed),
 		cmocka_unit_test(test_policy_names),
 		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_plan_per_iface),
