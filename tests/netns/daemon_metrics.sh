@@ -70,6 +70,8 @@ mps "$CLI" metrics | "$PARSE" >"$TMP/m3.json" || fail "mpsteer metrics is not va
 check "mpsteer metrics has the same series" "$(jq -c keys "$TMP/m1.json")" "$(jq -c keys "$TMP/m3.json")"
 check "mpsteer -j metrics has every sample" "$(jq length "$TMP/m3.json")" \
 	"$(mps "$CLI" -j metrics | jq length)"
+check "-n NS after the command finds that namespace's daemon" "$(s pid)" \
+	"$("$MPSTEER" status -j -n "$CLI" | jq .pid)"
 
 # status_ok: the daemon answers its control socket (each call bounded by the CLI's own
 # reply wait); polled, never timed.
