@@ -327,7 +327,11 @@ static int check_probe(const struct mps_facts *f, struct mps_findings *o)
 	mps_addr_format(&f->peer, d, sizeof(d));
 	switch (f->probe) {
 	case MPS_PROBE_NONE:
-		return 0;
+		return f->have_peer && !f->peer.port
+			       ? add(o, MPS_HINT, "probe-skipped", "",
+				     "no port given: whether %s answers MP_CAPABLE was not tested "
+				     "(diagnose %s:PORT)", d, d)
+			       : 0;
 	case MPS_PROBE_MPTCP:
 		return add(o, MPS_OK, "probe", NULL, "%s answered MP_CAPABLE", d);
 	case MPS_PROBE_FALLBACK:

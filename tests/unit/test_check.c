@@ -152,6 +152,10 @@ static void test_probe_and_nft(void **state)
 		"\t}\n}\n";
 
 	f.have_peer = true;
+	mps_addr_parse("10.0.1.2", true, &f.peer);
+	assert_int_equal(mps_check(&f, &fs), 0);
+	assert_int_equal(find("probe-skipped")->level, MPS_HINT);
+	mps_findings_free(&fs);
 	mps_addr_parse("10.0.1.2:80", true, &f.peer);
 	f.probe = MPS_PROBE_FALLBACK;
 	assert_int_equal(mps_check(&f, &fs), 0);
