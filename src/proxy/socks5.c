@@ -291,6 +291,8 @@ int socks5_rep_from_gai(int gai)
 	case EAI_NONAME:
 	case EAI_NODATA:
 	case EAI_ADDRFAMILY:
+	case EAI_AGAIN: /* no name server answered */
+	case EAI_FAIL:
 		return SOCKS5_REP_HOST_UNREACH;
 	default:
 		return SOCKS5_REP_FAILURE;
