@@ -29,9 +29,9 @@ mcurl() { # curl on MPTCP in the client namespace
 
 log "a slow download by name: the converted connection has two subflows and a TCP peer"
 # Slow enough that the socket buffers on the way (some 20 MB) cannot hold the rest.
-mcurl --socks5-hostname $SRV4:1080 --limit-rate 1000k -o /dev/null http://web.test/big.bin &
-CURL=$!
-_PIDS+=("$CURL")
+mptcp_bg "$CLI" curl -sS --socks5-hostname $SRV4:1080 --limit-rate 1000k -o /dev/null \
+	http://web.test/big.bin
+CURL=$BG_PID
 proxied() { # jq over the server's MPTCP connections converted to the web server
 	mps "$SRV" -j conns | jq -r "[.[] | select(.proxy.tcp_remote == \"$WEB4:80\")] | $1"
 }
