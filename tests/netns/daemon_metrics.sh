@@ -99,13 +99,13 @@ for s in socks:
 ' "$@"
 }
 hold 1 garbage >"$TMP/garbage.out" &
-_PIDS+=($!)
+_PIDS+=("$!")
 wait_for 10 "the garbage client got its answer" grep -q "HTTP/1.1 400" "$TMP/garbage.out"
 check_true "the daemon answers while a garbage client is connected" status_ok
 
 hold 8 idle >"$TMP/idle.out" &
 idle=$!
-_PIDS+=($idle)
+_PIDS+=("$idle")
 wait_for 10 "8 idle scrapers connected" grep -q connected "$TMP/idle.out"
 check_true "the daemon answers while 8 idle scrapers hold every slot" status_ok
 busy=$(ip netns exec "$CLI" curl -s --max-time 5 -o /dev/null -w '%{http_code}' \

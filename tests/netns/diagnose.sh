@@ -25,6 +25,7 @@ ip -n "$cli" mptcp limits set subflows 2 add_addr_accepted 0
 ip -n "$cli" mptcp endpoint add 10.0.2.1 dev c2 subflow
 source_route
 mptcp_bg "$srv" ncat -l -k 10.0.1.2 7000 </dev/null >/dev/null
+# shellcheck disable=SC2217 # bg is lib.sh's, not the builtin
 bg "$srv" ncat -l -k 10.0.1.2 7001 </dev/null >/dev/null
 wait_for 5 "the MPTCP server listens" listening "$srv" 7000
 wait_for 5 "the TCP server listens" listening "$srv" 7001
@@ -126,10 +127,12 @@ else
 	# development machine may not): it must be a real process in another namespace.
 	pid=$(jq -r '.findings[] | select(.id == "no-local-listener") | .text' <<<"$DIAG" |
 		sed -n 's/.*(pid \([0-9]*\),.*/\1/p')
-	[ -n "$pid" ] && [ -e "/proc/$pid" ] || fail "neither no-event-listener nor a named listener: $DIAG"
-	[ "$(readlink /proc/$pid/ns/net)" != "$(ip netns exec "$cli" readlink /proc/self/ns/net)" ] ||
+	if [ -z "$pid" ] || [ ! -e "/proc/$pid" ]; then
+		fail "neither no-event-listener nor a named listener: $DIAG"
+	fi
+	[ "$(readlink "/proc/$pid/ns/net")" != "$(ip netns exec "$cli" readlink /proc/self/ns/net)" ] ||
 		fail "listener pid $pid is in this namespace"
-	log "note: the no-listener case is masked by pid $pid ($(cat /proc/$pid/comm)) listening elsewhere"
+	log "note: the no-listener case is masked by pid $pid ($(cat "/proc/$pid/comm")) listening elsewhere"
 fi
 bg "$cli" "$MPSTEER" -v monitor 2>"$TMP/mon.err" >/dev/null
 mon=$BG_PID

@@ -49,16 +49,16 @@ wait_for 10 "top shows both interfaces" sh -c "tmux -S $SOCK capture-pane -p | g
 # around them (tbf keeps each path steady at 40 Mbit/s, so both windows agree).
 # Headers count on the wire, not in top's payload bytes: a few percent.
 wait_for 10 "a refresh with rates on c1" sh -c "tmux -S $SOCK capture-pane -p | grep -q '^c1 .*Mbit/s'"
-for i in 1 2; do t0[$i]=$(ifbytes "$cli" c$i tx); done
+for i in 1 2; do t0[i]=$(ifbytes "$cli" c$i tx); done
 s0=$(date +%s%N)
 wait_for 10 "the screen changes (a refresh)" sh -c "tmux -S $SOCK capture-pane -p >$TMP/a; \
 	sleep 0.5; tmux -S $SOCK capture-pane -p | cmp -s - $TMP/a && exit 1 || exit 0"
-for i in 1 2; do top_bps[$i]=$(iface_rate c$i | to_bps); done
+for i in 1 2; do top_bps[i]=$(iface_rate c$i | to_bps); done
 sleep 2 # the measuring window of the counters, not a wait for state
-for i in 1 2; do t1[$i]=$(ifbytes "$cli" c$i tx); done
+for i in 1 2; do t1[i]=$(ifbytes "$cli" c$i tx); done
 s1=$(date +%s%N)
 for i in 1 2; do
-	wire=$(( (t1[$i] - t0[$i]) * 8 * 1000000000 / (s1 - s0) ))
+	wire=$(( (t1[i] - t0[i]) * 8 * 1000000000 / (s1 - s0) ))
 	log "c$i: top ${top_bps[$i]} bit/s, interface counter $wire bit/s"
 	check "c$i: top's rate within 10% of the interface counter" true \
 		"$(awk -v a="${top_bps[$i]}" -v b="$wire" 'BEGIN { d = a - b; if (d < 0) d = -d;
