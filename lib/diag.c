@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
@@ -30,7 +31,9 @@ static const uint8_t families[] = { AF_INET, AF_INET6 };
 /* The carried values are ABI; where the host's uapi has them they must agree. */
 _Static_assert(MPS_INET_DIAG_REQ_PROTOCOL == INET_DIAG_REQ_PROTOCOL, "INET_DIAG_REQ_PROTOCOL");
 _Static_assert(MPS_INET_DIAG_INFO == INET_DIAG_INFO, "INET_DIAG_INFO");
+_Static_assert(MPS_INET_DIAG_REQ_BYTECODE == INET_DIAG_REQ_BYTECODE, "INET_DIAG_REQ_BYTECODE");
 _Static_assert(MPS_INET_DIAG_ULP_INFO == INET_DIAG_ULP_INFO, "INET_DIAG_ULP_INFO");
+_Static_assert(MPS_INET_DIAG_CGROUP_ID == INET_DIAG_CGROUP_ID, "INET_DIAG_CGROUP_ID");
 _Static_assert(MPS_INET_ULP_INFO_MPTCP == INET_ULP_INFO_MPTCP, "INET_ULP_INFO_MPTCP");
 
 /* ---- parsing ---------------------------------------------------------- */
@@ -108,6 +111,7 @@ static void copy_by_len(void *dst, size_t dlen, const struct nlattr *attr)
 
 struct conn_attrs {
 	const struct nlattr *info;
+	uint64_t cgroup_id;
 };
 
 static int conn_attr_cb(const struct nlattr *attr, void *data)
@@ -116,6 +120,9 @@ static int conn_attr_cb(const struct nlattr *attr, void *data)
 
 	if (mnl_attr_get_type(attr) == MPS_INET_DIAG_INFO)
 		ca->info = attr;
+	else if (mnl_attr_get_type(attr) == MPS_INET_DIAG_CGROUP_ID &&
+		 mnl_attr_get_payload_len(attr) == 8)
+		ca->cgroup_id = mnl_attr_get_u64(attr);
 	return MNL_CB_OK;
 }
 
@@ -157,6 +164,7 @@ int mps_diag_parse_conn(const struct nlmsghdr *nlh, struct mps_conn *out)
 	/* Without INET_DIAG_INFO (not requested) the token stays 0. */
 	if (ca.info)
 		conn_fill_info(out, ca.info);
+	out->cgroup_id = ca.cgroup_id;
 	return 0;
 }
 
@@ -164,6 +172,7 @@ struct sf_attrs {
 	const struct nlattr *info; /* tcp_info */
 	const struct nlattr *mptcp; /* INET_ULP_INFO_MPTCP nest */
 	bool is_mptcp;             /* INET_ULP_INFO_NAME == "mptcp" */
+	uint64_t cgroup_id;
 };
 
 static bool ulp_name_is_mptcp(const struct nlattr *attr)
@@ -201,6 +210,10 @@ static int sf_attr_cb(const struct nlattr *attr, void *data)
 	case MPS_INET_DIAG_ULP_INFO:
 		if (attr_walk_nested(attr, ulp_attr_cb, sa) < 0)
 			return MNL_CB_ERROR;
+		break;
+	case MPS_INET_DIAG_CGROUP_ID:
+		if (mnl_attr_get_payload_len(attr) == 8)
+			sa->cgroup_id = mnl_attr_get_u64(attr);
 		break;
 	}
 	return MNL_CB_OK;
@@ -257,6 +270,13 @@ static void sf_fill_tcp_info(struct mps_subflow *s, const struct nlattr *attr)
 	s->bytes_sent = ti.tcpi_bytes_sent;
 	s->bytes_retrans = ti.tcpi_bytes_retrans;
 	s->delivery_rate = ti.tcpi_delivery_rate;
+	s->min_rtt_us = ti.tcpi_min_rtt;
+	s->backoff = ti.tcpi_backoff;
+	s->retransmits = ti.tcpi_retransmits;
+	s->unacked = ti.tcpi_unacked;
+	s->lost = ti.tcpi_lost;
+	s->total_retrans = ti.tcpi_total_retrans;
+	s->last_ack_recv_ms = ti.tcpi_last_ack_recv;
 }
 
 /*
@@ -300,6 +320,7 @@ int mps_diag_parse_subflow(const struct nlmsghdr *nlh, struct mps_subflow *out)
 		return -EINVAL;
 	}
 	sf_fill_backup(out);
+	out->cgroup_id = sa.cgroup_id;
 	if (sa.info)
 		sf_fill_tcp_info(out, sa.info);
 	return 0;
@@ -364,20 +385,24 @@ static int sf_msg_cb(const struct nlmsghdr *nlh, void *data)
 	return d->err ? MNL_CB_STOP : MNL_CB_OK;
 }
 
-/* One dump per family; stops at the first error or non-zero callback value. */
-static int dump_both(uint32_t protocol, uint32_t states, mnl_cb_t cb, struct dump_ctx *d)
+/* One dump per family; stops at the first error or non-zero callback value. Through `own`
+ * when given, else a socket of its own. */
+static int dump_both(struct mps_nl *own, uint32_t protocol, uint32_t states, mnl_cb_t cb,
+		     struct dump_ctx *d)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct mps_nl nl;
+	struct mps_nl tmp, *nl = own ? own : &tmp;
 	size_t i;
-	int err;
+	int err = 0;
 
-	err = mps_nl_open(&nl, NETLINK_SOCK_DIAG);
+	if (!own)
+		err = mps_nl_open(&tmp, NETLINK_SOCK_DIAG);
 	if (err)
 		return err;
 	for (i = 0; i < sizeof(families) && !err && !d->err; i++)
-		err = mps_nl_talk(&nl, diag_req(buf, families[i], protocol, states, true), cb, d);
-	mps_nl_close(&nl);
+		err = mps_nl_talk(nl, diag_req(buf, families[i], protocol, states, true), cb, d);
+	if (!own)
+		mps_nl_close(&tmp);
 	return err ? err : d->err;
 }
 
@@ -385,7 +410,7 @@ int mps_diag_conns(bool with_listeners, mps_conn_cb cb, void *data)
 {
 	struct dump_ctx d = { .conn_cb = cb, .data = data };
 
-	return dump_both(IPPROTO_MPTCP, with_listeners ? STATES_ALL : STATES_NO_LISTEN, conn_msg_cb,
+	return dump_both(NULL, IPPROTO_MPTCP, with_listeners ? STATES_ALL : STATES_NO_LISTEN, conn_msg_cb,
 			 &d);
 }
 
@@ -394,7 +419,112 @@ int mps_diag_subflows(mps_subflow_cb cb, void *data)
 	struct dump_ctx d = { .sf_cb = cb, .data = data };
 
 	/* Listening TCP sockets of MPTCP listeners carry the ULP too, but no connection. */
-	return dump_both(IPPROTO_TCP, STATES_NO_LISTEN, sf_msg_cb, &d);
+	return dump_both(NULL, IPPROTO_TCP, STATES_NO_LISTEN, sf_msg_cb, &d);
+}
+
+struct mps_diag_sock {
+	struct mps_nl nl;
+};
+
+int mps_diag_sock_new(struct mps_diag_sock **out)
+{
+	struct mps_diag_sock *s = calloc(1, sizeof(*s));
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = mps_nl_open(&s->nl, NETLINK_SOCK_DIAG);
+	if (err) {
+		free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+void mps_diag_sock_free(struct mps_diag_sock *s)
+{
+	if (!s)
+		return;
+	mps_nl_close(&s->nl);
+	free(s);
+}
+
+int mps_diag_subflows_established(struct mps_diag_sock *s, mps_subflow_cb cb, void *data)
+{
+	struct dump_ctx d = { .sf_cb = cb, .data = data };
+
+	return dump_both(s ? &s->nl : NULL, IPPROTO_TCP, 1u << MPS_TCP_ESTABLISHED, sf_msg_cb, &d);
+}
+
+/*
+ * The filter, one block of 20 bytes per pair, then a final "reject":
+ *   S_EQ lport  yes: next op          no: next block
+ *   D_EQ rport  yes: the JMP          no: next block
+ *   JMP         to the end (accept: the program ran exactly to its end)
+ *   ...
+ *   JMP 8       past the end (reject)
+ * The kernel's audit follows the "yes" offsets, which step through every op in order, and
+ * accepts a "no" offset up to 4 past the end; a port comparison keeps its port in the "no"
+ * field of the op that follows it.
+ */
+static size_t put_port_filter(uint8_t *bc, const struct mps_port_pair *pairs, size_t n)
+{
+	const size_t block = 20, total = n * block + 4;
+	struct inet_diag_bc_op *op = (struct inet_diag_bc_op *)bc;
+
+	for (size_t i = 0; i < n; i++, op += 5) {
+		size_t off = i * block;
+
+		op[0] = (struct inet_diag_bc_op){ INET_DIAG_BC_S_EQ, 8, block };
+		op[1] = (struct inet_diag_bc_op){ 0, 0, pairs[i].local };
+		op[2] = (struct inet_diag_bc_op){ INET_DIAG_BC_D_EQ, 8, 12 };
+		op[3] = (struct inet_diag_bc_op){ 0, 0, pairs[i].remote };
+		op[4] = (struct inet_diag_bc_op){ INET_DIAG_BC_JMP, 4,
+						  (uint16_t)(total - (off + 16)) };
+	}
+	*op = (struct inet_diag_bc_op){ INET_DIAG_BC_JMP, 4, 8 };
+	return total;
+}
+
+int mps_diag_subflows_ports(struct mps_diag_sock *s, const struct mps_port_pair *pairs, size_t n,
+			    mps_subflow_cb cb, void *data)
+{
+	struct dump_ctx d = { .sf_cb = cb, .data = data };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	size_t len, i;
+	uint8_t *bc;
+	int err = 0;
+
+	if (n > MPS_DIAG_MAX_PAIRS)
+		return -E2BIG;
+	if (!n)
+		return 0;
+	bc = malloc(n * 20 + 4);
+	if (!bc)
+		return -ENOMEM;
+	len = put_port_filter(bc, pairs, n);
+	for (i = 0; i < sizeof(families) && !err && !d.err; i++) {
+		struct nlmsghdr *nlh = diag_req(buf, families[i], IPPROTO_TCP,
+						1u << MPS_TCP_ESTABLISHED, true);
+		char *big = NULL;
+
+		/* A long filter does not fit the stack buffer: build the request on the heap. */
+		if (nlh->nlmsg_len + MNL_ATTR_HDRLEN + len > sizeof(buf)) {
+			big = malloc(nlh->nlmsg_len + MNL_ATTR_HDRLEN + len + 4);
+			if (!big) {
+				err = -ENOMEM;
+				break;
+			}
+			memcpy(big, buf, nlh->nlmsg_len);
+			nlh = (struct nlmsghdr *)big;
+		}
+		mnl_attr_put(nlh, MPS_INET_DIAG_REQ_BYTECODE, len, bc);
+		err = mps_nl_talk(&s->nl, nlh, sf_msg_cb, &d);
+		free(big);
+	}
+	free(bc);
+	return err ? err : d.err;
 }
 
 struct by_token {

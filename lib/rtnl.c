@@ -55,6 +55,16 @@ static int link_attr_cb(const struct nlattr *attr, void *data)
 	case IFLA_LINKINFO:
 		mnl_attr_parse_nested(attr, link_info_cb, l);
 		break;
+	case IFLA_STATS64: {
+		struct rtnl_link_stats64 st = { 0 };
+		size_t len = mnl_attr_get_payload_len(attr);
+
+		/* Copied by the length the kernel sent: the struct grows at its end. */
+		memcpy(&st, mnl_attr_get_payload(attr), len < sizeof(st) ? len : sizeof(st));
+		l->rx_bytes = st.rx_bytes;
+		l->tx_bytes = st.tx_bytes;
+		break;
+	}
 	}
 	return MNL_CB_OK;
 }

@@ -15,15 +15,18 @@
 #endif
 
 /* TCP states (include/net/tcp_states.h); LISTEN is all we need here. */
+#define MPS_TCP_ESTABLISHED 1
 #define MPS_TCP_LISTEN 10
 
 /* Request attributes after struct inet_diag_req_v2 (INET_DIAG_REQ_*). */
+#define MPS_INET_DIAG_REQ_BYTECODE 1 /* inet_diag_bc_op program: which sockets to report */
 #define MPS_INET_DIAG_REQ_PROTOCOL 3 /* u32: which inet protocol to dump (6.0+ for MPTCP) */
 
 /* Reply attributes (INET_DIAG_*) we read. */
 #define MPS_INET_DIAG_INFO 2     /* tcp_info for TCP, mptcp_info for MPTCP */
 #define MPS_INET_DIAG_SHUTDOWN 8
 #define MPS_INET_DIAG_ULP_INFO 19 /* nest of MPS_INET_ULP_INFO_* */
+#define MPS_INET_DIAG_CGROUP_ID 21 /* u64: cgroup v2 id (inode) of the socket, always sent */
 
 /* Inside INET_DIAG_ULP_INFO. */
 #define MPS_INET_ULP_INFO_NAME 1  /* string: "mptcp", "tls" */

@@ -48,9 +48,15 @@ struct mps_subflow {
 	bool backup_peer;              /* the peer asked us */
 	uint32_t token_loc, token_rem;
 	uint32_t rtt_us, rttvar_us, cwnd;
+	uint32_t min_rtt_us;           /* the kernel's windowed minimum: the path's baseline */
+	uint8_t backoff;               /* RTO backoffs in a row (icsk_backoff) */
+	uint8_t retransmits;           /* unrecovered RTOs of the current episode */
+	uint32_t unacked, lost, total_retrans; /* segments */
+	uint32_t last_ack_recv_ms;     /* since the last ACK came in */
 	uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
 	uint64_t delivery_rate;        /* bytes/s */
 	uint32_t inode;
+	uint64_t cgroup_id;            /* INET_DIAG_CGROUP_ID (cgroup v2 inode), 0 when absent */
 };
 
 struct mps_conn {
@@ -65,6 +71,7 @@ struct mps_conn {
 	uint8_t local_addr_used, add_addr_signal, add_addr_accepted;
 	uint64_t bytes_sent, bytes_received, bytes_acked, bytes_retrans;
 	uint32_t last_data_sent_ms, last_data_recv_ms; /* 0 when not reported */
+	uint64_t cgroup_id;            /* of the socket's creator (cgroup v2 inode), 0 when absent */
 	/* Filled by the snapshot, not by diag: */
 	pid_t pid;                     /* 0 when no process owns the socket (e.g. orphaned) */
 	char comm[16];
@@ -81,6 +88,21 @@ int mps_diag_conns(bool with_listeners, mps_conn_cb cb, void *data);
 int mps_diag_conn_by_token(uint32_t token, struct mps_conn *out);
 /* Every TCP socket that is an MPTCP subflow (ULP "mptcp"). */
 int mps_diag_subflows(mps_subflow_cb cb, void *data);
+/* Established subflows only, through a caller-owned socket (NULL: a fresh one): a
+ * daemon's periodic sample costs one dump per family and no socket setup. */
+struct mps_diag_sock;
+int mps_diag_sock_new(struct mps_diag_sock **out);
+void mps_diag_sock_free(struct mps_diag_sock *s);
+int mps_diag_subflows_established(struct mps_diag_sock *s, mps_subflow_cb cb, void *data);
+/* The same for the sockets with one of these (local port, remote port) pairs only: the
+ * kernel filters (inet_diag bytecode), so a few busy subflows among many idle ones cost
+ * little. -E2BIG beyond MPS_DIAG_MAX_PAIRS pairs (dump them all instead). */
+struct mps_port_pair {
+	uint16_t local, remote;
+};
+#define MPS_DIAG_MAX_PAIRS 3000
+int mps_diag_subflows_ports(struct mps_diag_sock *s, const struct mps_port_pair *pairs, size_t n,
+			    mps_subflow_cb cb, void *data);
 
 /* Parsers of one diag reply message (exposed for tests and fuzzing). */
 struct nlmsghdr;

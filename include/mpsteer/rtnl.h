@@ -20,6 +20,7 @@ struct mps_link {
 	bool carrier;      /* IFF_LOWER_UP */
 	bool loopback;     /* IFF_LOOPBACK */
 	char kind[16];     /* IFLA_INFO_KIND ("veth", "bridge", ...), "" if none */
+	uint64_t rx_bytes, tx_bytes; /* IFLA_STATS64, 0 when absent */
 };
 
 struct mps_ifaddr {
