@@ -139,6 +139,7 @@ static const struct keyword keywords[] = {
 	{ "count", KW_COUNT, "N", p_count },
 	{ "sample", KW_SAMPLE, "SECONDS", p_seconds },
 	{ "timeout", KW_TIMEOUT, "SECONDS", p_seconds },
+	{ "decisions", KW_DECISIONS, NULL, NULL },
 };
 #define N_KEYWORDS (sizeof(keywords) / sizeof(keywords[0]))
 

@@ -31,6 +31,7 @@ enum {
 	KW_COUNT = 1u << 13,	/* count N */
 	KW_SAMPLE = 1u << 14,	/* sample SECONDS (0 .. 60) */
 	KW_TIMEOUT = 1u << 15,	/* timeout SECONDS (0.1 .. 60) */
+	KW_DECISIONS = 1u << 16, /* decisions */
 };
 #define KW_SELECTOR (KW_TOKEN | KW_PID | KW_PEER)
 #define ARGS_MAX_EVENTS 16

@@ -8,6 +8,7 @@
 #define MPS_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sysexits.h>
 
@@ -43,6 +44,8 @@ int cmd_top(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_systemd(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
+/* mpsteer monitor decisions: the daemon's steering decisions (decisions.c). */
+int monitor_decisions(bool by_token, uint32_t token);
 
 
 
@@ -63,4 +66,6 @@ json_t *proxy_states_load(void);
 /* The proxy's entry for the MPTCP connection local -> remote, or NULL. Borrowed. */
 json_t *proxy_conn_find(json_t *states, const struct mps_addr *local,
 			const struct mps_addr *remote);
+/* One steering decision (a monitor event or a connection's "last") as text, no newline. */
+void decision_text(json_t *decision);
 #endif

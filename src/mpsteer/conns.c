@@ -56,6 +56,32 @@ static void daemon_fields(json_t *j, json_t *dconns, uint32_t token)
 	json_object_set(j, "override",
 			d && json_object_get(d, "override") ? json_object_get(d, "override")
 							    : json_null());
+	json_object_set(j, "steering", d && json_object_get(d, "steering")
+					       ? json_object_get(d, "steering") : json_null());
+}
+
+/* "steering handover (rule web), 2 decisions, last 3.2 s ago: wlan0 -> wwan0 (...)" */
+static void steering_text(json_t *d)
+{
+	json_t *s = json_object_get(d, "steering"), *last, *rule;
+
+	if (!json_is_object(s) || !strcmp(json_string_value(json_object_get(s, "policy")) ?: "",
+					   "none"))
+		return;
+	last = json_object_get(s, "last");
+	rule = json_object_get(s, "rule");
+	printf("    steering %s (%s%s)%s, %lld decisions",
+	       json_string_value(json_object_get(s, "policy")) ?: "?",
+	       json_is_string(rule) ? "rule " : "default",
+	       json_is_string(rule) ? json_string_value(rule) : "",
+	       json_is_true(json_object_get(s, "pinned")) ? ", pinned" : "",
+	       (long long)json_integer_value(json_object_get(s, "decisions")));
+	if (json_is_object(last)) {
+		printf(", last %.1f s ago: ",
+		       json_integer_value(json_object_get(last, "ago_ms")) / 1000.0);
+		decision_text(last);
+	}
+	printf("\n");
 }
 
 /* The converter's entry for c: the TCP connection on its other side. */
@@ -143,6 +169,8 @@ static void conn_text(const struct mps_conn *c, json_t *dconns, json_t *proxies)
 	printf("\n");
 	if (pc)
 		proxy_text(pc);
+	if (d && daemon_manages(d))
+		steering_text(d);
 	for (i = 0; i < c->n_subflows; i++)
 		subflow_text(&c->subflows[i]);
 }

@@ -35,8 +35,9 @@ static int cmd_help(int argc, char **argv);
 static const struct command commands[] = {
 	{ "conns", cmd_conns, "conns [token T | pid P | peer ADDR[:PORT]]",
 	  "list MPTCP connections with their subflows, owners and counters", false },
-	{ "monitor", cmd_monitor, "monitor [token T] [event NAME]...",
-	  "print every path-manager event as it happens", false },
+	{ "monitor", cmd_monitor, "monitor [token T] [event NAME]... | monitor decisions [token T]",
+	  "print every path-manager event (or mpsteerd's steering decision) as it happens",
+	  false },
 	{ "primary", cmd_primary,
 	  "primary { token T | pid P | peer ADDR[:PORT] } { via { IFNAME | ADDR } [dry-run] | auto }",
 	  "make one path the primary (non-backup) one of live connections", false },

@@ -19,6 +19,7 @@
 
 
 struct mon {
+	bool decisions; /* the daemon's steering decisions instead of kernel events */
 	bool by_token;
 	uint32_t token;
 	size_t n_types;
@@ -199,11 +200,17 @@ static void report_lost(struct mon *m)
 
 static int parse_args(int argc, char **argv, struct mon *m)
 {
-	static const struct args_spec spec = { .cmd = "monitor", .allowed = KW_TOKEN | KW_EVENT };
+	static const struct args_spec spec = { .cmd = "monitor",
+					       .allowed = KW_TOKEN | KW_EVENT | KW_DECISIONS };
 	struct args a;
 
 	if (args_parse(&spec, argc - 1, argv + 1, &a))
 		return -EINVAL;
+	if ((a.has & KW_DECISIONS) && (a.has & KW_EVENT)) {
+		cli_err("monitor: \"decisions\" are the daemon's, \"event\" the kernel's: not both");
+		return -EINVAL;
+	}
+	m->decisions = a.has & KW_DECISIONS;
 	m->by_token = a.has & KW_TOKEN;
 	m->token = a.token;
 	m->n_types = a.n_events;
@@ -242,6 +249,8 @@ int cmd_monitor(int argc, char **argv)
 
 	if (parse_args(argc, argv, &m))
 		return EX_USAGE;
+	if (m.decisions)
+		return monitor_decisions(m.by_token, m.token);
 	ret = mps_pm_new(&pm);
 	if (ret) {
 		cli_err("cannot open the MPTCP path manager: %s", ret == -EPROTONOSUPPORT

@@ -22,6 +22,37 @@ static const char *str(json_t *r, const char *key)
 	return s ? s : "?";
 }
 
+/* "handover: 3 decisions on 2 connections (unhealthy 2, return 1)" per policy in use. */
+static void policies_text(json_t *s)
+{
+	json_t *pols = json_object_get(s, "policies"), *p, *samp = json_object_get(s, "sampling");
+	const char *name;
+
+	if (!json_is_object(s))
+		return;
+	printf("policies:     default %s, %lld connections steered now\n", str(s, "default"),
+	       (long long)num(s, "steered"));
+	json_object_foreach(pols, name, p) {
+		json_t *reasons = json_object_get(p, "reasons"), *v;
+		const char *why, *sep = " (";
+
+		if (!num(p, "connections") && !num(p, "decisions"))
+			continue;
+		printf("  %-12s%lld decisions on %lld connections", name,
+		       (long long)num(p, "decisions"), (long long)num(p, "connections"));
+		json_object_foreach(reasons, why, v) {
+			printf("%s%s %lld", sep, why, (long long)json_integer_value(v));
+			sep = ", ";
+		}
+		printf("%s\n", strcmp(sep, ", ") ? "" : ")");
+	}
+	if (json_is_object(samp) && num(samp, "ticks"))
+		printf("sampling:     %lld ticks (%lld filtered), %lld subflow samples, "
+		       "%.3f s CPU\n", (long long)num(samp, "ticks"),
+		       (long long)num(samp, "filtered_ticks"), (long long)num(samp, "subflows"),
+		       num(samp, "cpu_us") / 1e6);
+}
+
 static void print_text(json_t *r)
 {
 	printf("mpsteerd %s (pid %lld), up %llds, config %s, log level %s\n", str(r, "version"),
@@ -43,6 +74,7 @@ static void print_text(json_t *r)
 	       (long long)num(r, "subflows_closed_link"), (long long)num(r, "demoted"));
 	printf("steering:     %lld announces, %lld overrides\n", (long long)num(r, "announced"),
 	       (long long)num(r, "overrides"));
+	policies_text(json_object_get(r, "steering"));
 }
 
 int cmd_status(int argc, char **argv)

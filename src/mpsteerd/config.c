@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The config file: INI sections [daemon] [client] [server] [interfaces]
- * [links] [routing] [access NAME] [balance] (see mpsteerd.conf(5)). Parsing is pure: it fills a
+ * [links] [routing] [access NAME] [balance] [steering] [health] [handover] [interactive]
+ * [rule NAME] (see mpsteerd.conf(5)). Parsing is pure: it fills a
  * struct mpsd_config and names the first bad line as "file:line: ...".
  */
 #include <ctype.h>
@@ -47,6 +48,38 @@ void mpsd_config_defaults(struct mpsd_config *c)
 						.idle_bps = MPSD_BAL_IDLE_BPS,
 						.interval_ms = MPSD_BAL_INTERVAL_MS,
 						.max_moves = MPSD_BAL_MAX_MOVES };
+	c->steer.busy_ms = MPSD_SAMPLE_BUSY_MS;
+	c->steer.idle_ms = MPSD_SAMPLE_IDLE_MS;
+	c->steer.health = (struct mpsd_health_cfg){ .backoff = MPSD_HEALTH_BACKOFF,
+						    .stall_ms = MPSD_HEALTH_STALL_MS,
+						    .rtt_factor = MPSD_HEALTH_RTT_FACTOR,
+						    .rtt_excess_ms = MPSD_HEALTH_RTT_EXCESS };
+	c->steer.handover.dwell_ms = MPSD_HO_DWELL_MS;
+	c->steer.interactive.margin_pct = MPSD_IA_MARGIN_PCT;
+	c->steer.interactive.min_diff_ms = MPSD_IA_MIN_DIFF_MS;
+	c->steer.interactive.hold_ms = MPSD_IA_HOLD_MS;
+	c->steer.interactive.probe_ms = MPSD_IA_PROBE_MS;
+}
+
+static const char *const steer_names[MPSD_STEER_N] = {
+	[MPSD_STEER_NONE] = "none", [MPSD_STEER_HANDOVER] = "handover",
+	[MPSD_STEER_INTERACTIVE] = "interactive", [MPSD_STEER_BALANCE] = "balance",
+};
+
+const char *mpsd_steer_name(enum mpsd_steer_kind k)
+{
+	return (unsigned)k < MPSD_STEER_N ? steer_names[k] : "?";
+}
+
+int mpsd_steer_parse(const char *s, enum mpsd_steer_kind *out)
+{
+	for (int k = 0; k < MPSD_STEER_N; k++) {
+		if (!strcmp(s, steer_names[k])) {
+			*out = (enum mpsd_steer_kind)k;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 const char *mpsd_policy_format(const struct mpsd_policy *p, char *buf, size_t len)
@@ -562,13 +595,188 @@ static int sec_balance(struct load_ctx *x, const char *key, const char *val)
 	return -ENOENT;
 }
 
+/* ---- steering ---- */
+
+static int set_steer(struct load_ctx *x, const char *key, const char *val,
+		     enum mpsd_steer_kind *out)
+{
+	if (mpsd_steer_parse(val, out))
+		return snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key '%s' (none, "
+				"handover, interactive or balance)", val, key), -EINVAL;
+	return 0;
+}
+
+static int sec_steering(struct load_ctx *x, const char *key, const char *val)
+{
+	struct mpsd_steer_cfg *s = &x->c->steer;
+
+	if (!strcmp(key, "policy"))
+		return set_steer(x, key, val, &s->dflt);
+	if (!strcmp(key, "sample_busy_ms"))
+		return set_uint(x, key, val, 10, 60000, &s->busy_ms);
+	if (!strcmp(key, "sample_idle_ms"))
+		return set_uint(x, key, val, 10, 600000, &s->idle_ms);
+	return -ENOENT;
+}
+
+static int sec_health(struct load_ctx *x, const char *key, const char *val)
+{
+	struct mpsd_health_cfg *h = &x->c->steer.health;
+
+	if (!strcmp(key, "rto_backoff"))
+		return set_uint(x, key, val, 0, 15, &h->backoff);
+	if (!strcmp(key, "stall_ms"))
+		return set_uint(x, key, val, 10, 600000, &h->stall_ms);
+	if (!strcmp(key, "rtt_factor"))
+		return set_uint(x, key, val, 0, 1000, &h->rtt_factor);
+	if (!strcmp(key, "rtt_excess_ms"))
+		return set_uint(x, key, val, 0, 600000, &h->rtt_excess_ms);
+	return -ENOENT;
+}
+
+/* A prefer list: the first occurrence of the key replaces nothing, each adds in order. */
+static int sec_handover(struct load_ctx *x, const char *key, const char *val)
+{
+	struct mpsd_handover_cfg *h = &x->c->steer.handover;
+
+	if (!strcmp(key, "prefer"))
+		return each_word(val, add_match, x, &h->prefer);
+	if (!strcmp(key, "dwell_ms"))
+		return set_uint(x, key, val, 0, 3600000, &h->dwell_ms);
+	return -ENOENT;
+}
+
+static int sec_interactive(struct load_ctx *x, const char *key, const char *val)
+{
+	struct mpsd_interactive_cfg *ia = &x->c->steer.interactive;
+
+	if (!strcmp(key, "prefer"))
+		return each_word(val, add_match, x, &ia->prefer);
+	if (!strcmp(key, "margin"))
+		return set_uint(x, key, val, 0, 1000, &ia->margin_pct);
+	if (!strcmp(key, "min_diff_ms"))
+		return set_uint(x, key, val, 0, 60000, &ia->min_diff_ms);
+	if (!strcmp(key, "hold_ms"))
+		return set_uint(x, key, val, 0, 3600000, &ia->hold_ms);
+	if (!strcmp(key, "probe_ms"))
+		return set_uint(x, key, val, 0, 600000, &ia->probe_ms);
+	return -ENOENT;
+}
+
+/* The [rule NAME] section being read: found by name, created at its first key. */
+static struct mpsd_steer_rule *rule_get(struct load_ctx *x, const char *name)
+{
+	struct mpsd_steer_cfg *s = &x->c->steer;
+	struct mpsd_steer_rule *r;
+
+	if (!access_name_ok(name)) {
+		snprintf(x->msg, sizeof(x->msg), "bad rule name '%s' (1..31 letters, digits, '-', "
+			 "'_', '.')", name);
+		return NULL;
+	}
+	for (size_t i = 0; i < s->n_rules; i++)
+		if (!strcmp(s->rules[i].name, name))
+			return &s->rules[i];
+	if (s->n_rules >= MPSD_MAX_RULES) {
+		snprintf(x->msg, sizeof(x->msg), "too many rules (at most %d)", MPSD_MAX_RULES);
+		return NULL;
+	}
+	r = &s->rules[s->n_rules++];
+	memset(r, 0, sizeof(*r));
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->line = x->section_line ? (unsigned)*x->section_line : 0;
+	return r;
+}
+
+/* "443" or "8000-8100". */
+static int set_ports(struct load_ctx *x, const char *key, const char *val,
+		     struct mpsd_steer_rule *r)
+{
+	char lo[16], *dash;
+	uint32_t a, b;
+
+	if (strlen(val) >= sizeof(lo))
+		return BAD(x, key, val);
+	strcpy(lo, val);
+	dash = strchr(lo, '-');
+	if (dash)
+		*dash = '\0';
+	if (mps_parse_u32(lo, 65535, &a) || !a ||
+	    (dash ? mps_parse_u32(dash + 1, 65535, &b) || b < a : (b = a, 0)))
+		return snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key '%s' (a port "
+				"1..65535 or a range N-M)", val, key), -EINVAL;
+	r->port_lo = (uint16_t)a;
+	r->port_hi = (uint16_t)b;
+	return 0;
+}
+
+static int add_peer(struct load_ctx *x, const char *w, void *arg)
+{
+	return add_match_kind(x, w, arg, true, "peer");
+}
+
+static int add_process(struct load_ctx *x, const char *w, void *arg)
+{
+	struct mpsd_steer_rule *r = arg;
+
+	if (r->n_process >= MPSD_RULE_LIST || strlen(w) >= sizeof(r->process[0]))
+		return snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key 'process' (at most "
+				"%d names of up to 15 characters)", w, MPSD_RULE_LIST), -EINVAL;
+	strcpy(r->process[r->n_process++], w);
+	return 0;
+}
+
+static int add_cgroup(struct load_ctx *x, const char *w, void *arg)
+{
+	struct mpsd_steer_rule *r = arg;
+
+	if (r->n_cgroup >= MPSD_RULE_LIST || w[0] != '/' || strlen(w) >= sizeof(r->cgroup[0]) ||
+	    strstr(w, "/../") || !strcmp(w + strlen(w) - (strlen(w) > 2 ? 3 : 0), "/.."))
+		return snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key 'cgroup' (at most "
+				"%d absolute paths below /sys/fs/cgroup, up to 127 characters)", w,
+				MPSD_RULE_LIST), -EINVAL;
+	strcpy(r->cgroup[r->n_cgroup++], w);
+	return 0;
+}
+
+static int sec_rule(struct load_ctx *x, const char *name, const char *key, const char *val)
+{
+	struct mpsd_steer_rule *r = rule_get(x, name);
+
+	if (!r)
+		return -EINVAL;
+	if (!strcmp(key, "policy")) {
+		r->has_policy = true;
+		return set_steer(x, key, val, &r->policy);
+	}
+	if (!strcmp(key, "local_port"))
+		return set_ports(x, key, val, r);
+	if (!strcmp(key, "peer"))
+		return each_word(val, add_peer, x, &r->peer);
+	if (!strcmp(key, "process"))
+		return each_word(val, add_process, x, r);
+	if (!strcmp(key, "cgroup"))
+		return each_word(val, add_cgroup, x, r);
+	return -ENOENT;
+}
+
 static const struct {
 	const char *name;
 	key_fn fn;
 } sections[] = {
 	{ "daemon", sec_daemon },   { "client", sec_client }, { "server", sec_server },
 	{ "interfaces", sec_interfaces }, { "links", sec_links }, { "routing", sec_routing },
-	{ "balance", sec_balance },
+	{ "balance", sec_balance }, { "steering", sec_steering }, { "health", sec_health },
+	{ "handover", sec_handover }, { "interactive", sec_interactive },
+};
+
+/* Sections with a name: [access NAME], [rule NAME]. */
+static const struct {
+	const char *name;
+	int (*fn)(struct load_ctx *x, const char *name, const char *key, const char *val);
+} named[] = {
+	{ "access", sec_access },
+	{ "rule", sec_rule },
 };
 
 static int handler(void *user, const char *section, const char *key, const char *val)
@@ -578,29 +786,30 @@ static int handler(void *user, const char *section, const char *key, const char 
 
 	if (!key) /* a section header alone (INI_CALL_HANDLER_ON_NEW_SECTION builds) */
 		return 1;
-	if (!strncmp(section, "access", 6) && (section[6] == ' ' || section[6] == '\t')) {
-		const char *name = section + 7;
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+		size_t n = strlen(named[i].name);
+		const char *name = section + n;
 
+		if (strncmp(section, named[i].name, n) || (*name != ' ' && *name != '\t'))
+			continue;
 		while (*name == ' ' || *name == '\t')
 			name++;
-		err = sec_access(x, name, key, val);
-		if (err == -ENOENT && !x->msg[0])
-			snprintf(x->msg, sizeof(x->msg), "unknown key '%s' in section [%s]", key,
-				 section);
-		return err ? 0 : 1;
+		err = named[i].fn(x, name, key, val);
+		goto out;
 	}
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
 		if (strcmp(section, sections[i].name))
 			continue;
 		err = sections[i].fn(x, key, val);
-		if (err == -ENOENT && !x->msg[0])
-			snprintf(x->msg, sizeof(x->msg), "unknown key '%s' in section [%s]", key,
-				 section);
-		return err ? 0 : 1;
+		goto out;
 	}
 	if (!x->msg[0])
 		snprintf(x->msg, sizeof(x->msg), "unknown section [%s]", section);
 	return 0;
+out:
+	if (err == -ENOENT && !x->msg[0])
+		snprintf(x->msg, sizeof(x->msg), "unknown key '%s' in section [%s]", key, section);
+	return err ? 0 : 1;
 }
 
 /*
@@ -666,6 +875,16 @@ static int check_access(const char *name, const struct mpsd_config *c, char *err
 	return 0;
 }
 
+/* Every rule says which policy its connections get. */
+static int check_rules(const char *name, const struct mpsd_config *c, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < c->steer.n_rules; i++)
+		if (!c->steer.rules[i].has_policy)
+			return snprintf(err, errlen, "%s:%u: [rule %s] has no policy", name,
+					c->steer.rules[i].line, c->steer.rules[i].name), -EINVAL;
+	return 0;
+}
+
 static int finish(const char *name, int line, const struct text_reader *r, struct load_ctx *x,
 		  char *err, size_t errlen)
 {
@@ -691,7 +910,9 @@ static int finish(const char *name, int line, const struct text_reader *r, struc
 			 c->retry_max_ms, c->retry_base_ms);
 		return -EINVAL;
 	}
-	return check_access(name, c, err, errlen);
+	if (check_access(name, c, err, errlen))
+		return -EINVAL;
+	return check_rules(name, c, err, errlen);
 }
 
 static int load_text(const char *name, const char *text, size_t len, struct mpsd_config *c,

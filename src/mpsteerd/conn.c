@@ -94,6 +94,7 @@ void conn_free(struct mpsd *d, struct mpsd_conn *c)
 		return;
 	timer_cancel(d, &c->timer);
 	conn_unmark(d, c);
+	conn_steer_unlink(d, c);
 	for (pp = &t->buckets[slot(c->token, t->n_buckets)]; *pp; pp = &(*pp)->hnext) {
 		if (*pp == c) {
 			*pp = c->hnext;
@@ -142,6 +143,7 @@ void conn_free_all(struct mpsd *d)
 			next = c->hnext;
 			timer_cancel(d, &c->timer);
 			conn_unmark(d, c);
+			conn_steer_unlink(d, c);
 			free(c->sf);
 			free(c);
 		}
@@ -337,4 +339,34 @@ int conn_override_clear(struct mpsd *d, uint32_t token, struct mpsd_conn **out, 
 	c->override[0] = '\0';
 	*out = c;
 	return 0;
+}
+
+void conn_steer_link(struct mpsd *d, struct mpsd_conn *c)
+{
+	struct mpsd_conns *t = &d->conns;
+
+	if (c->steer.listed)
+		return;
+	c->steer.listed = true;
+	c->steer.sprev = NULL;
+	c->steer.snext = t->steered;
+	if (t->steered)
+		t->steered->steer.sprev = c;
+	t->steered = c;
+	t->n_steered++;
+}
+
+void conn_steer_unlink(struct mpsd *d, struct mpsd_conn *c)
+{
+	if (!c->steer.listed)
+		return;
+	if (c->steer.sprev)
+		c->steer.sprev->steer.snext = c->steer.snext;
+	else
+		d->conns.steered = c->steer.snext;
+	if (c->steer.snext)
+		c->steer.snext->steer.sprev = c->steer.sprev;
+	c->steer.listed = false;
+	c->steer.snext = c->steer.sprev = NULL;
+	d->conns.n_steered--;
 }

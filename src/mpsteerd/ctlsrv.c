@@ -41,7 +41,11 @@ struct mpsd_client {
 	bool cred_ok; /* SO_PEERCRED worked: else never privileged */
 	size_t counted;          /* of wlen - woff, counted in d->ctl.unpriv_queued */
 	struct mpsd_timer idle;  /* no progress until it fires: closed */
+	bool monitor; /* asked for "monitor": gets every steering decision as a line */
 };
+
+/* A monitor that falls this far behind is closed rather than buffered without end. */
+#define MONITOR_BACKLOG (1u << 20)
 
 static void client_free(struct mpsd *d, struct mpsd_client *cl)
 {
@@ -97,10 +101,17 @@ static bool privileged(struct mpsd *d, const struct mpsd_client *cl)
 
 /* ---- bounds: idle clients, bytes queued to unprivileged ones ---- */
 
+static void client_progress(struct mpsd *d, struct mpsd_client *cl);
+
 static void client_idle(struct mpsd *d, void *data)
 {
 	struct mpsd_client *cl = data;
 
+	/* A monitor with nothing to read waits for us, not we for it. */
+	if (cl->monitor && !cl->wlen) {
+		client_progress(d, cl);
+		return;
+	}
 	d->stats.ctl_idle_closed++;
 	log_info("control: uid %u closed: no progress for %us (control_idle_timeout)",
 		 (unsigned)cl->cred.uid, d->cfg.ctl_idle_s);
@@ -135,14 +146,14 @@ static json_t *sf_json(struct mpsd *d, const struct mpsd_sf *sf)
 	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN];
 	const struct mpsd_iface *f = links_iface(d, sf->ifindex);
 
-	return json_pack("{s:s, s:s, s:s?, s:i, s:i, s:s, s:b, s:b, s:b}",
+	return json_pack("{s:s, s:s, s:s?, s:i, s:i, s:s, s:b, s:b, s:b, s:o}",
 			 "local", mps_addr_format(&sf->local, l, sizeof(l)),
 			 "remote", mps_addr_format(&sf->remote, r, sizeof(r)),
 			 "dev", f ? f->link.name : NULL,
 			 "loc_id", sf->loc_id, "rem_id", sf->rem_id,
 			 "state", sf->state == SF_PENDING ? "pending" : "established",
 			 "backup", sf->backup_local, "peer_backup", sf->backup_peer,
-			 "created_by_daemon", sf->ours);
+			 "created_by_daemon", sf->ours, "health", ctlsteer_subflow(sf));
 }
 
 static json_t *conn_json(struct mpsd *d, const struct mpsd_conn *c)
@@ -163,6 +174,7 @@ static json_t *conn_json(struct mpsd *d, const struct mpsd_conn *c)
 		      "subflows_created", c->subflows_created,
 		      "subflows_failed", c->subflows_failed,
 		      "subflows_retried", c->subflows_retried, "subflows", sfs);
+	json_object_set_new(j, "steering", ctlsteer_conn(d, c));
 	return j;
 }
 
@@ -211,34 +223,37 @@ static json_t *req_conns(struct mpsd *d, json_t *req, char *err, size_t errlen)
 static json_t *req_status(struct mpsd *d, json_t *req, char *err, size_t errlen)
 {
 	char cp[32], sp[32];
+	json_t *j;
 
-	return json_pack("{s:b, s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
-			 " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-			 "ok", 1, "version", MPS_VERSION, "pid", (int)getpid(),
-			 "uptime_s", (json_int_t)((now_ms() - d->stats.start_ms) / 1000),
-			 "config", d->cfg.path[0] ? d->cfg.path : "(defaults)",
-			 "client_policy", mpsd_policy_format(&d->cfg.client, cp, sizeof(cp)),
-			 "server_policy", mpsd_policy_format(&d->cfg.server, sp, sizeof(sp)),
-			 "log_level", log_level_name(d->cfg.log_level),
-			 "connections", (json_int_t)conn_count(d),
-			 "events", (json_int_t)d->stats.events,
-			 "conns_established", (json_int_t)d->stats.conns_established,
-			 "conns_closed", (json_int_t)d->stats.conns_closed,
-			 "resyncs", (json_int_t)d->stats.resyncs,
-			 "reconciles", (json_int_t)d->stats.reconciles,
-			 "adopted", (json_int_t)d->stats.adopted,
-			 "reaped", (json_int_t)d->stats.reaped,
-			 "vanished", (json_int_t)d->stats.vanished,
-			 "subflows_created", (json_int_t)d->stats.subflows_created,
-			 "subflows_failed", (json_int_t)d->stats.subflows_failed,
-			 "subflows_retried", (json_int_t)d->stats.subflows_retried,
-			 "subflows_closed_link", (json_int_t)d->stats.subflows_closed_link,
-			 "demoted", (json_int_t)d->stats.demoted,
-			 "announced", (json_int_t)d->stats.announced,
-			 "overrides", (json_int_t)d->stats.overrides,
-			 "ctl_requests", (json_int_t)d->stats.ctl_requests,
-			 "ctl_idle_closed", (json_int_t)d->stats.ctl_idle_closed,
-			 "ctl_queue_dropped", (json_int_t)d->stats.ctl_queue_dropped);
+	j = json_pack("{s:b, s:s, s:i, s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I,"
+		      " s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		      "ok", 1, "version", MPS_VERSION, "pid", (int)getpid(),
+		      "uptime_s", (json_int_t)((now_ms() - d->stats.start_ms) / 1000),
+		      "config", d->cfg.path[0] ? d->cfg.path : "(defaults)",
+		      "client_policy", mpsd_policy_format(&d->cfg.client, cp, sizeof(cp)),
+		      "server_policy", mpsd_policy_format(&d->cfg.server, sp, sizeof(sp)),
+		      "log_level", log_level_name(d->cfg.log_level),
+		      "connections", (json_int_t)conn_count(d),
+		      "events", (json_int_t)d->stats.events,
+		      "conns_established", (json_int_t)d->stats.conns_established,
+		      "conns_closed", (json_int_t)d->stats.conns_closed,
+		      "resyncs", (json_int_t)d->stats.resyncs,
+		      "reconciles", (json_int_t)d->stats.reconciles,
+		      "adopted", (json_int_t)d->stats.adopted,
+		      "reaped", (json_int_t)d->stats.reaped,
+		      "vanished", (json_int_t)d->stats.vanished,
+		      "subflows_created", (json_int_t)d->stats.subflows_created,
+		      "subflows_failed", (json_int_t)d->stats.subflows_failed,
+		      "subflows_retried", (json_int_t)d->stats.subflows_retried,
+		      "subflows_closed_link", (json_int_t)d->stats.subflows_closed_link,
+		      "demoted", (json_int_t)d->stats.demoted,
+		      "announced", (json_int_t)d->stats.announced,
+		      "overrides", (json_int_t)d->stats.overrides,
+		      "ctl_requests", (json_int_t)d->stats.ctl_requests,
+		      "ctl_idle_closed", (json_int_t)d->stats.ctl_idle_closed,
+		      "ctl_queue_dropped", (json_int_t)d->stats.ctl_queue_dropped);
+	json_object_set_new(j, "steering", ctlsteer_status(d));
+	return j;
 }
 
 static json_t *req_override_set(struct mpsd *d, json_t *req, char *err, size_t errlen)
@@ -314,7 +329,10 @@ static json_t *dispatch(struct mpsd *d, struct mpsd_client *cl, const char *line
 	for (i = 0; i < sizeof(requests) / sizeof(requests[0]); i++)
 		if (!strcmp(cmd, requests[i].name))
 			break;
-	if (i == sizeof(requests) / sizeof(requests[0])) {
+	if (!strcmp(cmd, "monitor")) {
+		cl->monitor = true; /* events follow the reply, one line each */
+		rep = mps_ctl_ok_new();
+	} else if (i == sizeof(requests) / sizeof(requests[0])) {
 		snprintf(err, sizeof(err), "unknown command '%.64s'", cmd);
 	} else if (requests[i].changes && !privileged(d, cl)) {
 		snprintf(err, sizeof(err), "permission denied: '%s' needs root%s", cmd,
@@ -387,6 +405,55 @@ static void queue_reply(struct mpsd *d, struct mpsd_client *cl, json_t *rep)
 		client_account(d, cl);
 		cl->closing = true;
 	}
+}
+
+static void client_push(struct mpsd *d, struct mpsd_client *cl, const char *line, size_t n)
+{
+	char *b;
+
+	if (cl->wlen - cl->woff + n > MONITOR_BACKLOG) {
+		log_info("control: a monitor fell %u bytes behind: closed", MONITOR_BACKLOG);
+		return client_free(d, cl);
+	}
+	if (cl->woff) {
+		memmove(cl->wbuf, cl->wbuf + cl->woff, cl->wlen - cl->woff);
+		cl->wlen -= cl->woff;
+		cl->woff = 0;
+	}
+	b = realloc(cl->wbuf, cl->wlen + n);
+	if (!b)
+		return client_free(d, cl);
+	memcpy(b + cl->wlen, line, n);
+	cl->wbuf = b;
+	cl->wlen += n;
+	flush(d, cl);
+	if (!client_account(d, cl)) {
+		d->stats.ctl_queue_dropped++;
+		log_warn("control: uid %u dropped: a monitor beyond control_queue_limit",
+			 (unsigned)cl->cred.uid);
+		client_free(d, cl);
+	}
+}
+
+/* Every steering decision, to every monitor. */
+static void on_decision(struct mpsd *d, const struct mpsd_conn *c)
+{
+	json_t *ev = ctlsteer_decision(d, c);
+	char *s = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+	size_t n;
+
+	json_decref(ev);
+	if (!s)
+		return;
+	n = strlen(s);
+	s[n] = '\n';
+	for (size_t i = 0; i < MPSD_MAX_CLIENTS; i++) {
+		struct mpsd_client *cl = d->ctl.clients[i];
+
+		if (cl && cl->monitor && !cl->closing)
+			client_push(d, cl, s, n + 1);
+	}
+	free(s);
 }
 
 static void error_and_close(struct mpsd *d, struct mpsd_client *cl, const char *msg)
@@ -554,6 +621,7 @@ int ctlsrv_init(struct mpsd *d)
 		err = loop_add(d, d->ctl.lfd, EPOLLIN, on_accept, NULL);
 	if (!err)
 		log_info("control socket %s", d->ctl.sock_path);
+	d->steer.on_decision = on_decision;
 	return err;
 }
 

@@ -32,7 +32,8 @@ static void flush_dirty(struct mpsd *d)
 	struct mpsd_conn *c;
 
 	while ((c = conn_dirty_pop(d)))
-		pm_conn_refresh(d, c); /* may free c */
+		if (pm_conn_refresh(d, c)) /* false: freed */
+			steer_conn_seen(d, c);
 }
 
 static struct mpsd_conn *conn_from_event(struct mpsd *d, const struct mps_event *ev)
@@ -504,7 +505,8 @@ int events_reconcile(struct mpsd *d)
 		if (k->state == TCP_ESTABLISHED && c->state == CONN_CREATED)
 			c->state = CONN_ESTABLISHED;
 		sync_subflows(d, c, k);
-		pm_conn_refresh(d, c); /* may free c */
+		if (pm_conn_refresh(d, c)) /* false: freed */
+			steer_conn_seen(d, c);
 	}
 	conn_foreach(d, reap_one, &x);
 	if (d->stats.adopted != adopted0 || d->stats.reaped != reaped0)

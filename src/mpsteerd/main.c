@@ -118,6 +118,7 @@ static int reload(struct mpsd *d, char *err, size_t errlen)
 		route_config_changed(d);
 	log_set_level(d->cfg.log_level);
 	events_set_buffer(d, d->cfg.event_buffer);
+	steer_config_changed(d);
 	log_info("config reloaded from %s",
 		 d->opts.config_path ? d->opts.config_path : "(defaults)");
 	links_config_changed(d);
@@ -221,6 +222,7 @@ static int start(struct mpsd *d)
 	err = metrics_init(d);
 	if (err)
 		return err;
+	steer_init(d);
 	err = events_reconcile(d);
 	if (err)
 		return err;
@@ -232,6 +234,7 @@ static void stop(struct mpsd *d)
 {
 	timer_cancel(d, &d->reconcile_timer);
 	metrics_fini(d);
+	steer_fini(d);
 	ctlsrv_fini(d);
 	route_cleanup_all(d);
 	pm_listeners_fini(d);
@@ -240,6 +243,7 @@ static void stop(struct mpsd *d)
 	events_fini(d);
 	mps_pm_free(d->pm_cmd);
 	d->pm_cmd = NULL;
+	sample_fini(d);
 	if (d->sfd >= 0)
 		close(d->sfd);
 	loop_fini(d);

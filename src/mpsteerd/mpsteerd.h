@@ -10,6 +10,9 @@
  *   config.c   the config file (inih) -> struct mpsd_config; pure
  *   policy.c   which subflows a connection should have; pure
  *   balance.c  the balance policy: primaries spread over access networks; pure
+ *   decide.c   subflow health and the handover / interactive decisions; pure
+ *   sample.c   health sampling: one sock_diag dump per tick, interface counters
+ *   steer.c    steering: policy per connection (rules, pins), applying decisions
  *   conn.c     connection table: state, subflows, local ids, overrides
  *   events.c   mptcp_pm events -> connection state; resync on overflow
  *   pathmgr.c  acting on connections: create / close / demote subflows, announce
@@ -18,6 +21,7 @@
  *   metrics.c  Prometheus text exposition: rendering, and the opt-in HTTP listener
  *   ctlsrv.c   the control socket (see src/common/ctl.h)
  *   privs.c    least privilege after start-up: capabilities, no_new_privs, --user
+ *   ctlsteer.c steering's views for the control socket (conns, status, monitor)
  *
  * Everything runs in one thread; handlers never block except on netlink
  * commands to the kernel, which answer at once.
@@ -74,6 +78,18 @@
 #define MPSD_BAL_INTERVAL_MS 2000 /* balance: measuring window and decision period */
 #define MPSD_BAL_MAX_MOVES 8      /* balance: primary changes per decision */
 #define MPSD_BAL_SATURATED 0.95   /* balance: a network this full: one move off it per plan */
+#define MPSD_MAX_RULES 16         /* [rule NAME] sections */
+#define MPSD_SAMPLE_BUSY_MS 100   /* sampling period while a steered connection moves data */
+#define MPSD_SAMPLE_IDLE_MS 2000  /* ... while none does */
+#define MPSD_HEALTH_BACKOFF 2     /* unhealthy after this many RTOs in a row */
+#define MPSD_HEALTH_STALL_MS 400  /* ... or data outstanding and nothing acked this long */
+#define MPSD_HEALTH_RTT_FACTOR 8  /* ... or srtt above 8 x min RTT ... */
+#define MPSD_HEALTH_RTT_EXCESS 200 /* ... and 200 ms above it */
+#define MPSD_HO_DWELL_MS 3000     /* handover: healthy this long before traffic returns */
+#define MPSD_IA_MARGIN_PCT 30     /* interactive: better by 30% ... */
+#define MPSD_IA_MIN_DIFF_MS 5     /* ... and 5 ms ... */
+#define MPSD_IA_HOLD_MS 1000      /* ... for 1 s, to move */
+#define MPSD_IA_PROBE_MS 500      /* interactive: echo probe period of paths without traffic */
 
 /* ---- log.c ---- */
 enum mpsd_log_level { MPSD_LOG_ERR = 3, MPSD_LOG_WARN = 4, MPSD_LOG_INFO = 6, MPSD_LOG_DEBUG = 7 };
@@ -139,6 +155,64 @@ struct mpsd_balance_cfg {
 	unsigned max_moves;   /* max_moves */
 };
 
+/*
+ * Steering policies: which subflow of a connection is primary (the others are backup).
+ * Not to be confused with the subflow policies above, which say which subflows exist.
+ */
+enum mpsd_steer_kind {
+	MPSD_STEER_NONE,        /* static [interfaces] backup rules only */
+	MPSD_STEER_HANDOVER,    /* the most preferred healthy path */
+	MPSD_STEER_INTERACTIVE, /* the lowest smoothed RTT, with hysteresis */
+	MPSD_STEER_BALANCE,     /* server side: access networks evenly used */
+	MPSD_STEER_N
+};
+const char *mpsd_steer_name(enum mpsd_steer_kind k);
+int mpsd_steer_parse(const char *s, enum mpsd_steer_kind *out); /* -EINVAL if unknown */
+
+/* [health]: when a path (subflow) is unhealthy. */
+struct mpsd_health_cfg {
+	unsigned backoff;       /* rto_backoff: this many RTOs in a row */
+	unsigned stall_ms;      /* stall_ms: data outstanding, nothing acked this long */
+	unsigned rtt_factor;    /* rtt_factor: smoothed RTT above factor x the path's min RTT ... */
+	unsigned rtt_excess_ms; /* rtt_excess_ms: ... and above it by this much */
+};
+/* [handover] */
+struct mpsd_handover_cfg {
+	struct mpsd_matchlist prefer; /* prefer: ordered interfaces, local or peer prefixes */
+	unsigned dwell_ms;            /* dwell_ms: healthy this long before traffic returns */
+};
+/* [interactive] */
+struct mpsd_interactive_cfg {
+	struct mpsd_matchlist prefer; /* prefer: which of two similar paths to use */
+	unsigned margin_pct;          /* margin: better by this many percent ... */
+	unsigned min_diff_ms;         /* min_diff_ms: ... and by this much ... */
+	unsigned hold_ms;             /* hold_ms: ... for this long */
+	unsigned probe_ms;            /* probe_ms: echo probes of paths without traffic (0 off) */
+};
+/* [rule NAME]: connections it matches get its policy; first match wins. */
+#define MPSD_RULE_LIST 4
+struct mpsd_steer_rule {
+	char name[32];
+	unsigned line;                 /* of its section header */
+	uint16_t port_lo, port_hi;     /* local_port N or N-M; 0-0: any */
+	struct mpsd_matchlist peer;    /* peer: prefixes; empty: any */
+	size_t n_process;              /* process: names (comm, 15 characters) */
+	char process[MPSD_RULE_LIST][16];
+	size_t n_cgroup;               /* cgroup: paths below /sys/fs/cgroup, subtrees included */
+	char cgroup[MPSD_RULE_LIST][128];
+	enum mpsd_steer_kind policy;   /* policy */
+	bool has_policy;
+};
+struct mpsd_steer_cfg {
+	enum mpsd_steer_kind dflt;     /* [steering] policy: without a matching rule */
+	unsigned busy_ms, idle_ms;     /* [steering] sample_busy_ms, sample_idle_ms */
+	size_t n_rules;                /* [rule NAME] sections, in file order */
+	struct mpsd_steer_rule rules[MPSD_MAX_RULES];
+	struct mpsd_health_cfg health;
+	struct mpsd_handover_cfg handover;
+	struct mpsd_interactive_cfg interactive;
+};
+
 enum mpsd_pm_mode { MPSD_PM_SET, MPSD_PM_CHECK };
 enum mpsd_linkdown { MPSD_LD_CLOSE, MPSD_LD_BACKUP };
 
@@ -170,6 +244,7 @@ struct mpsd_config {
 	size_t n_access;              /* [access NAME] sections, in file order */
 	struct mpsd_access access[MPSD_MAX_ACCESS];
 	struct mpsd_balance_cfg balance; /* [balance] */
+	struct mpsd_steer_cfg steer;  /* [steering] [health] [handover] [interactive] [rule NAME] */
 };
 
 void mpsd_config_defaults(struct mpsd_config *c);
@@ -256,6 +331,100 @@ size_t mpsd_balance(const struct mpsd_bal_net *nets, size_t n_nets,
 		    const struct mpsd_bal_params *p, struct mpsd_bal_move *moves, size_t max,
 		    struct mpsd_bal_summary *sum);
 const char *mpsd_bal_verdict_name(enum mpsd_bal_verdict v);
+
+/* ---- decide.c (pure) ---- */
+/* One subflow's tcp_info at one moment (sample.c fills it from sock_diag). */
+struct mpsd_sample {
+	uint64_t at_ms;             /* 0: none */
+	uint32_t srtt_us, rttvar_us, min_rtt_us;
+	uint8_t backoff, retransmits;
+	uint32_t unacked, lost, total_retrans;
+	uint64_t bytes_acked, bytes_received, delivery_rate;
+};
+/* Why a path is unhealthy; MPSD_H_OK when it is not. */
+enum mpsd_health_why { MPSD_H_OK, MPSD_H_CARRIER, MPSD_H_BACKOFF, MPSD_H_STALL, MPSD_H_RTT };
+const char *mpsd_health_name(enum mpsd_health_why w);
+/*
+ * A path's health, updated by each sample. Transitions (each logged by the caller):
+ *   OK --carrier lost / backoff / stall / RTT far above baseline--> that reason
+ *   any reason --all clear in a sample--> OK (good_since = then: the dwell counts from here)
+ */
+struct mpsd_health {
+	enum mpsd_health_why why;
+	uint64_t since_ms;          /* of the current verdict */
+	uint64_t progress_ms;       /* last sample with acked bytes moving or nothing outstanding */
+	struct mpsd_sample last;    /* the latest sample */
+	uint64_t d_acked, d_received; /* bytes over the last sampling interval */
+	uint32_t d_ms;              /* that interval */
+	uint32_t rtt_us;            /* the RTT decisions use: srtt, or a fresher probe's */
+	uint64_t rtt_at_ms;
+};
+/* Folds a new sample (NULL: none, only the carrier changed) into h at time now. */
+void mpsd_health_update(const struct mpsd_health_cfg *cfg, struct mpsd_health *h, bool carrier,
+			const struct mpsd_sample *s, uint64_t now);
+/* A probe's echo RTT for a path that carries no traffic of its own. */
+void mpsd_health_probe(struct mpsd_health *h, uint32_t rtt_us, uint64_t now);
+
+/* One path (established subflow) of a connection, as a decision sees it. */
+#define MPSD_RANK_NONE 1000 /* not in the prefer list: after every listed path */
+struct mpsd_path {
+	uint32_t id;                /* stable while the subflow lives (caller's choice) */
+	unsigned rank;              /* position in the policy's prefer list */
+	bool primary;               /* the one chosen now */
+	const struct mpsd_health *h;
+};
+/* What a policy remembers of a connection between decisions. */
+struct mpsd_steer_state {
+	uint64_t since_ms;          /* the current primary chosen at; 0: never chosen */
+	uint32_t cand;              /* interactive: a better path seen ... */
+	uint64_t cand_since_ms;     /* ... since (0: none) */
+};
+enum mpsd_reason {
+	MPSD_R_NONE,
+	MPSD_R_INITIAL,     /* the first choice */
+	MPSD_R_UNHEALTHY,   /* the primary turned unhealthy */
+	MPSD_R_RETURN,      /* a preferred path healthy for the dwell time */
+	MPSD_R_LOWER_RTT,   /* lower smoothed RTT by the margin for the hold time */
+	MPSD_R_PREFERRED,   /* similar RTT, preferred path */
+	MPSD_R_GONE,        /* the primary's subflow closed */
+	MPSD_R_BALANCE,     /* access network utilisation */
+	MPSD_R_N
+};
+const char *mpsd_reason_name(enum mpsd_reason r);
+/* A change of primary, with the measured values behind it. */
+struct mpsd_decision {
+	size_t to;                  /* index into the paths given */
+	int from;                   /* index, -1 when there was no primary */
+	enum mpsd_reason reason;
+	enum mpsd_health_why why;   /* UNHEALTHY: what was wrong with the one left */
+	uint32_t from_rtt_us, to_rtt_us, from_min_rtt_us;
+	unsigned from_backoff;
+	uint64_t from_stall_ms;     /* how long nothing was acked */
+};
+/* Returns true and fills out when the primary should change; st is updated. */
+bool mpsd_decide_handover(const struct mpsd_handover_cfg *cfg, const struct mpsd_path *p,
+			  size_t n, struct mpsd_steer_state *st, uint64_t now,
+			  struct mpsd_decision *out);
+bool mpsd_decide_interactive(const struct mpsd_interactive_cfg *cfg, const struct mpsd_path *p,
+			     size_t n, struct mpsd_steer_state *st, uint64_t now,
+			     struct mpsd_decision *out);
+/* What a rule can be matched on. comm and in_cgroup may be unknown (NULL): a rule that
+ * needs them then cannot be decided yet. */
+struct mpsd_conn_facts {
+	struct mps_addr local, peer;
+	const char *comm;
+	bool (*in_cgroup)(const char *path, void *ctx); /* the socket's cgroup is path or below */
+	void *ctx;
+};
+/* Index of the first rule that matches, -1 for none (the default policy), -EAGAIN when a
+ * rule needs a fact not known yet. */
+int mpsd_rule_match(const struct mpsd_steer_cfg *cfg, const struct mpsd_conn_facts *f);
+/* true when some rule looks at the process or the cgroup (the owner must be found). */
+bool mpsd_rules_need_owner(const struct mpsd_steer_cfg *cfg);
+
+/* Position of the first entry of l that the path matches, MPSD_RANK_NONE when none. */
+unsigned mpsd_rank(const struct mpsd_matchlist *l, const char *ifname,
+		   const struct mps_addr *local, const struct mps_addr *remote);
 
 /* ---- loop.c ---- */
 struct mpsd;
@@ -384,6 +553,8 @@ struct mpsd_sf {
 	bool backup_peer;   /* what the peer asked */
 	bool ours;          /* created by this daemon */
 	uint64_t since_ms;
+	struct mpsd_health health; /* steered connections: from sample.c */
+	uint64_t sampled;   /* sample tick that saw it last */
 };
 /* Backoff of one wanted path (local ip -> remote ip) of a connection. */
 struct mpsd_retry {
@@ -396,6 +567,37 @@ struct mpsd_lid {
 	uint8_t id;
 	bool announced;       /* ANNOUNCE sent for it (server side) */
 };
+/* The last decision on a connection, as `mpsteer conns` and monitors show it. */
+struct mpsd_steer_record {
+	uint64_t at_ms;                /* 0: none yet */
+	enum mpsd_steer_kind policy;
+	struct mpsd_decision dec;      /* reason and the measured values behind it */
+	struct mps_addr from_local, from_remote, to_local, to_remote; /* from: unset if none */
+	char from_dev[IF_NAMESIZE], to_dev[IF_NAMESIZE];
+};
+/*
+ * A connection's steering. Transitions:
+ *   (established) -> resolved: its policy from the rules (pending while a rule needs the
+ *                   owning process or cgroup, found at the next sample tick)
+ *   policy chooses a primary -> has_primary: pm_want_backup follows it
+ *   pinned (override) -> the policy leaves it alone; override cleared ("auto") -> back
+ *   primary's subflow closed -> has_primary false until the policy chooses again
+ */
+struct mpsd_conn_steer {
+	enum mpsd_steer_kind kind;
+	bool resolved;
+	int rule;                      /* matching rule, -1: [steering] policy */
+	bool listed;                   /* on the list of steered connections (conn.c) */
+	struct mpsd_conn *snext, *sprev;
+	bool has_primary;
+	struct mps_addr pri_local, pri_remote;
+	struct mpsd_steer_state st;
+	bool busy;                     /* moved data in the last sample */
+	uint64_t decided_ms;           /* last time its policy ran */
+	uint64_t decisions;
+	struct mpsd_steer_record last;
+};
+
 struct mpsd_conn {
 	uint32_t token;
 	enum mpsd_conn_state state;
@@ -426,12 +628,15 @@ struct mpsd_conn {
 	struct mpsd_conn *dnext, *dprev;
 	uint64_t seen_gen;       /* reconciliation generation */
 	uint64_t created_ms;
+	struct mpsd_conn_steer steer;
 };
 /* The table, and the connections waiting for an update once the pending events are read. */
 struct mpsd_conns {
 	struct mpsd_conn **buckets;
 	size_t n_buckets, n;
 	struct mpsd_conn *dirty;
+	struct mpsd_conn *steered;   /* connections with a steering policy (or one pending) */
+	size_t n_steered;
 };
 struct mpsd_conn *conn_find(struct mpsd *d, uint32_t token);
 struct mpsd_conn *conn_new(struct mpsd *d, uint32_t token); /* inserted; NULL on ENOMEM */
@@ -465,6 +670,9 @@ int conn_override_set(struct mpsd *d, uint32_t token, const char *via,
 		      size_t errlen);
 int conn_override_clear(struct mpsd *d, uint32_t token, struct mpsd_conn **out, char *err,
 			size_t errlen);
+/* The list of steered connections (sample.c and steer.c walk it, not the whole table). */
+void conn_steer_link(struct mpsd *d, struct mpsd_conn *c);
+void conn_steer_unlink(struct mpsd *d, struct mpsd_conn *c);
 
 /* ---- pathmgr.c ---- */
 struct mpsd_stats {
@@ -486,11 +694,13 @@ struct mpsd_listeners {
 
 /* Brings the connection to what the policy wants (subflows, announces, priorities). */
 void pm_conn_update(struct mpsd *d, struct mpsd_conn *c);
-/* pm_conn_update + pm_apply_priorities; frees c when the kernel no longer has it. */
-void pm_conn_refresh(struct mpsd *d, struct mpsd_conn *c);
+/* pm_conn_update + pm_apply_priorities; frees c when the kernel no longer has it
+ * (returns false then). */
+bool pm_conn_refresh(struct mpsd *d, struct mpsd_conn *c);
 /* Re-runs pm_conn_update on every connection (links changed). */
 void pm_update_all(struct mpsd *d);
-/* Backup state wanted for a subflow: override, else static rules. */
+/* Backup state wanted for a subflow: override, else the steering policy's primary,
+ * else static rules. */
 bool pm_want_backup(struct mpsd *d, const struct mpsd_conn *c, const struct mpsd_sf *sf);
 /* Sends MP_PRIO where the wanted backup state differs from the current one. */
 void pm_apply_priorities(struct mpsd *d, struct mpsd_conn *c);
@@ -509,6 +719,82 @@ int pm_override_clear(struct mpsd *d, uint32_t token, char *err, size_t errlen);
 void pm_probe_managed(struct mpsd *d, struct mpsd_conn *c);
 void pm_listeners_fini(struct mpsd *d);
 int pm_listener_ensure(struct mpsd *d, const struct mps_addr *a);
+
+/* ---- sample.c ---- */
+/* An interface's byte counters and their rates over the last tick. */
+struct mpsd_ifstat {
+	int ifindex;
+	uint64_t rx_bytes, tx_bytes;
+	uint64_t rx_bps, tx_bps;       /* bit/s */
+	uint64_t at_ms;
+};
+struct mpsd_sampler {
+	struct mps_diag_sock *diag;
+	uint64_t tick;                 /* number of the current tick */
+	size_t n_if, cap_if;
+	struct mpsd_ifstat *ifs;
+	/* counters */
+	uint64_t ticks, filtered_ticks, subflows, errors;
+	uint64_t cpu_us;               /* thread CPU time spent in ticks (sampling + deciding) */
+};
+/*
+ * One tick: one sock_diag dump of established subflows (only those of busy connections,
+ * through a port filter, on ticks where the idle ones are not due), every subflow of a
+ * steered connection gets its health updated; interface counters from one rtnl dump.
+ * all: every steered connection is due (an idle tick).
+ */
+int sample_tick(struct mpsd *d, bool all, uint64_t now);
+void sample_fini(struct mpsd *d);
+const struct mpsd_ifstat *sample_ifstat(const struct mpsd *d, int ifindex);
+
+/* ---- steer.c ---- */
+/*
+ * A steering policy. Per-connection policies (handover, interactive) give `decide`, a pure
+ * function of decide.c, and `prefer`, the list that ranks paths. Cross-connection policies
+ * (balance) give `tick` instead: it runs once per sample tick with every connection the policy
+ * owns that is not pinned, reads their subflows' health (c->sf[i].health: d_acked, d_received,
+ * d_ms) and sample_ifstat(), and moves primaries with steer_set_primary(). Registered by
+ * main.c with steer_register(), so steer.c does not depend on any policy's module.
+ */
+struct mpsd_steer_ops {
+	bool (*decide)(const struct mpsd_config *cfg, const struct mpsd_path *p, size_t n,
+		       struct mpsd_steer_state *st, uint64_t now, struct mpsd_decision *out);
+	const struct mpsd_matchlist *(*prefer)(const struct mpsd_config *cfg);
+	void (*tick)(struct mpsd *d, struct mpsd_conn **conns, size_t n, uint64_t now);
+};
+/* Decision counters (for status and metrics). */
+struct mpsd_steer_stats {
+	uint64_t decisions[MPSD_STEER_N];
+	uint64_t reasons[MPSD_STEER_N][MPSD_R_N];
+	uint64_t conns[MPSD_STEER_N];  /* connections it was given (resolved) */
+	uint64_t pinned_skips;         /* decisions not made: connection pinned */
+	uint64_t owner_lookups;        /* /proc scans and diag dumps for process / cgroup rules */
+};
+struct mpsd_steer {
+	const struct mpsd_steer_ops *ops[MPSD_STEER_N];
+	struct mpsd_steer_stats stats;
+	struct mpsd_timer timer;       /* the sample tick */
+	uint64_t idle_due_ms;          /* next tick where idle connections are sampled too */
+	/* Called after each decision (ctlsrv's monitors); NULL: nobody listens. */
+	void (*on_decision)(struct mpsd *d, const struct mpsd_conn *c);
+};
+void steer_register(struct mpsd *d, enum mpsd_steer_kind k, const struct mpsd_steer_ops *ops);
+void steer_init(struct mpsd *d);
+void steer_fini(struct mpsd *d);
+/* A connection is established or updated: its policy, the tick armed. */
+void steer_conn_seen(struct mpsd *d, struct mpsd_conn *c);
+/* Makes `to` the primary of c (the others backup) and records why. */
+void steer_set_primary(struct mpsd *d, struct mpsd_conn *c, const struct mpsd_sf *to,
+		       enum mpsd_steer_kind policy, const struct mpsd_decision *dec);
+/* The config changed: every connection's policy is chosen again. */
+void steer_config_changed(struct mpsd *d);
+
+/* ---- ctlsteer.c: steering as the control socket shows it (JSON) ---- */
+struct json_t;
+struct json_t *ctlsteer_conn(struct mpsd *d, const struct mpsd_conn *c); /* conns: "steering" */
+struct json_t *ctlsteer_subflow(const struct mpsd_sf *sf);               /* subflow: "health" */
+struct json_t *ctlsteer_status(struct mpsd *d);                          /* status: "steering" */
+struct json_t *ctlsteer_decision(struct mpsd *d, const struct mpsd_conn *c); /* monitor event */
 
 /* ---- events.c ---- */
 struct mpsd_events {
@@ -596,6 +882,8 @@ struct mpsd {
 	struct mpsd_listeners listeners;
 	struct mpsd_ctl ctl;
 	struct mpsd_metrics metrics;
+	struct mpsd_sampler sampler;
+	struct mpsd_steer steer;
 	int sfd;                 /* signalfd */
 	struct mpsd_timer reconcile_timer;
 	/* Re-reads the config file (SIGHUP or "reload"); 0 or -errno with a message in err. */

@@ -92,6 +92,17 @@ static bool static_backup(struct mpsd *d, int ifindex, const struct mps_addr *lo
 	       mpsd_matchlist_hit(&d->cfg.backup, NULL, remote);
 }
 
+/* The policy's primary is still there (else static rules apply until it chooses again). */
+static bool steer_primary_present(const struct mpsd_conn *c)
+{
+	for (size_t i = 0; i < c->n_sf; i++)
+		if (c->sf[i].state == SF_ESTABLISHED &&
+		    mps_addr_equal(&c->sf[i].local, &c->steer.pri_local) &&
+		    mps_addr_equal(&c->sf[i].remote, &c->steer.pri_remote))
+			return true;
+	return false;
+}
+
 bool pm_want_backup(struct mpsd *d, const struct mpsd_conn *c, const struct mpsd_sf *sf)
 {
 	const struct mpsd_iface *f = links_iface(d, sf->ifindex);
@@ -104,6 +115,9 @@ bool pm_want_backup(struct mpsd *d, const struct mpsd_conn *c, const struct mpsd
 		sf_as_diag(d, sf, &ds);
 		return !mps_path_match(&c->override_path, &ds);
 	}
+	if (c->steer.has_primary && steer_primary_present(c))
+		return !(mps_addr_equal(&sf->local, &c->steer.pri_local) &&
+			 mps_addr_equal(&sf->remote, &c->steer.pri_remote));
 	return static_backup(d, sf->ifindex, &sf->local, &sf->remote);
 }
 
@@ -363,7 +377,7 @@ void pm_conn_update(struct mpsd *d, struct mpsd_conn *c)
 		create_subflow(d, c, &plan[i]);
 }
 
-void pm_conn_refresh(struct mpsd *d, struct mpsd_conn *c)
+bool pm_conn_refresh(struct mpsd *d, struct mpsd_conn *c)
 {
 	pm_conn_update(d, c);
 	if (!c->gone)
@@ -372,7 +386,9 @@ void pm_conn_refresh(struct mpsd *d, struct mpsd_conn *c)
 		log_debug("token 0x%08x: gone (closed before its update)", c->token);
 		d->stats.vanished++;
 		conn_free(d, c);
+		return false;
 	}
+	return true;
 }
 
 static void update_one(struct mpsd *d, struct mpsd_conn *c, void *data)

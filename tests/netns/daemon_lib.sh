@@ -200,13 +200,14 @@ sockpath() {
 	echo "$MPSTEER_RUNDIR/mpsteerd-$(ip netns exec "$1" stat -L -c %i /proc/self/ns/net).sock"
 }
 
-# The 100 MB upload of the link-loss and restart tests: client links shaped
-# to 100 Mbit/s so the transfer lasts long enough to act in the middle of
-# it; $TMP/data holds the payload and $want its sha256.
+# upload_setup [RATE]: the 100 MB upload of the link-loss, restart and handover
+# tests: client links shaped to RATE (100mbit) so the transfer lasts long
+# enough to act in the middle of it; $TMP/data holds the payload and $want
+# its sha256.
 upload_setup() {
-	local i
+	local i rate=${1:-100mbit}
 	for i in 1 2; do
-		ip netns exec "$CLI" tc qdisc add dev "c$i" root tbf rate 100mbit burst 64kb latency 50ms ||
+		ip netns exec "$CLI" tc qdisc add dev "c$i" root tbf rate "$rate" burst 64kb latency 50ms ||
 			skip "tc tbf is not available"
 	done
 	head -c 100000000 /dev/urandom >"$TMP/data"
