@@ -64,7 +64,7 @@ static const struct command commands[] = {
 	{ "systemd", cmd_systemd, "systemd { enable | disable | show } [--mode M] UNIT",
 	  "put a systemd service on MPTCP with a drop-in", true },
 	{ "proxy", cmd_proxy,
-	  "proxy { socks | client } [-c FILE] [-n] [KEY VALUE]... | proxy status",
+	  "proxy { socks | client } [-c FILE] [--check] [KEY VALUE]... | proxy status",
 	  "MPTCP <-> TCP converters: a SOCKS5 server and a transparent gateway", true },
 	{ "help", cmd_help, "help [COMMAND]", "this list, or the usage of one command", false },
 };

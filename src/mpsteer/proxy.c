@@ -17,17 +17,22 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: mpsteer proxy socks  [-c FILE] [-n] [KEY VALUE]...\n"
-		   "       mpsteer proxy client [-c FILE] [-n] [KEY VALUE]...\n"
+	fprintf(f, "Usage: mpsteer proxy socks  [-c FILE] [--check] [KEY VALUE]...\n"
+		   "       mpsteer proxy client [-c FILE] [--check] [KEY VALUE]...\n"
 		   "       mpsteer [-j] proxy status\n\n"
 		   "socks:  a SOCKS5 server on MPTCP (TCP clients too) relaying to TCP/MPTCP.\n"
 		   "client: a gateway carrying the LAN's TCP (transparent, or a local SOCKS5\n"
 		   "        endpoint) over MPTCP to a SOCKS5 server.\n"
-		   "-c FILE reads a config file (then KEY VALUE pairs override it); -n checks\n"
-		   "the settings and exits. Keys:\n ");
+		   "-c, --config FILE reads a config file (KEY VALUE pairs override it);\n"
+		   "--check checks the settings and exits. Keys:\n ");
 	for (size_t i = 0; proxy_conf_keys[i]; i++)
 		fprintf(f, " %s", proxy_conf_keys[i]);
 	fprintf(f, "\nSee mpsteer-proxy(8).\n");
+}
+
+static bool is_config_opt(const char *s)
+{
+	return !strcmp(s, "-c") || !strcmp(s, "--config");
 }
 
 static int run_role(enum proxy_role role, int argc, char **argv)
@@ -44,18 +49,18 @@ static int run_role(enum proxy_role role, int argc, char **argv)
 		p->conf.log_level = PROXY_LOG_DEBUG;
 	/* The file first, wherever -c stands: pairs on the command line win. */
 	for (int k = 1; k < argc - 1; k++)
-		if (!strcmp(argv[k], "-c") && proxy_conf_load(&p->conf, argv[k + 1], err,
+		if (is_config_opt(argv[k]) && proxy_conf_load(&p->conf, argv[k + 1], err,
 								sizeof(err))) {
 			cli_err("proxy: %s", err);
 			free(p);
 			return EX_CONFIG;
 		}
 	while (i < argc) {
-		if (!strcmp(argv[i], "-c")) {
+		if (is_config_opt(argv[i])) {
 			i += 2;
 			continue;
 		}
-		if (!strcmp(argv[i], "-n")) {
+		if (!strcmp(argv[i], "--check")) {
 			check = true;
 			i++;
 			continue;
