@@ -829,7 +829,8 @@ void metrics_config_changed(struct mpsd *d); /* after a reload: reopen if the ad
 char *metrics_render(struct mpsd *d, size_t *len);
 /*
  * One HTTP request head (pure): 0 while incomplete, else the status to answer: 200 for
- * "GET /metrics" (HEAD too, *head set), 404 other paths, 405 other methods, 400 garbage,
+ * "GET /metrics" (HEAD too), 404 other paths, 405 other methods, 400 garbage; *head is set
+ * for HEAD (the answer has no body),
  * 431 when max bytes came without the end of the head.
  */
 int metrics_http_status(const char *buf, size_t len, size_t max, bool *head);
