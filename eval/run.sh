@@ -9,7 +9,8 @@
 #   --small    short runs (seconds, the size the test suite uses), not for the figures
 # Env: MPSTEER, MPSTEERD (default: build/ of this tree). Needs root.
 # Exit status: 0 when every scenario was measured whole, 1 when one was not (the report
-# says which and why, and shows none of its plots), 64 on bad usage, 69 without a build.
+# says which and why, and shows none of its plots), 64 on bad usage, 69 without a build, 77
+# without root.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/eval/results
@@ -17,7 +18,7 @@ size=full
 want=()
 
 usage() {
-	sed -n '5,9s/^# \{0,1\}//p' "$0"
+	sed -n '6,13s/^# \{0,1\}//p' "$0"
 	exit "${1:-64}"
 }
 
