@@ -41,7 +41,8 @@ done
 colors=('#2ca02c' '#1f77b4' '#d62728' '#9467bd' '#ff7f0e')
 for mode in carrier blackhole; do
 	{
-		echo "set title 'request time, path 1 failing by $mode from 0 to ${DUR} s (one request at a time: a gap is a stall)'"
+		echo "set title 'request time, path 1 failing by $mode from 0 to ${DUR} s" \
+			"(one request at a time: a gap is a stall)'"
 		echo "set xlabel 'time the request was sent, s since path 1 failed'"
 		echo "set ylabel 'request time (ms, log scale)'"
 		echo "set logscale y"
