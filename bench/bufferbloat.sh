@@ -27,6 +27,7 @@ QUEUE_MS=${QUEUE_MS:-500}
 . "$(dirname "$0")/../eval/lib.sh"
 . "$(dirname "$0")/../eval/lib/requests.sh"
 bench_init
+# shellcheck disable=SC2034 # where eval/lib.sh notes a missing arm
 EVAL_OUT=$TMP
 rq_tools
 QUEUE=$((RQ_RATE * 1000000 * QUEUE_MS / 8000))

@@ -31,6 +31,7 @@ POST=${POST:-2}
 . "$(dirname "$0")/../eval/lib.sh"
 . "$(dirname "$0")/../eval/lib/requests.sh"
 bench_init
+# shellcheck disable=SC2034 # where eval/lib.sh notes a missing arm
 EVAL_OUT=$TMP
 rq_tools
 rq_topo
@@ -56,10 +57,11 @@ echo "Longest time without a response when path 1 fails ($MODE) for $DUR s, a re
 printf "  %-26s %10s %8s   %s\n" arm "median ms" failed "runs (ms)"
 for a in "${arms[@]}"; do
 	printf "  %-26s %10s %8s   %s\n" "$(rq_label "$a")" "$(median <"$TMP/stall.$a")" \
-		"$(awk '{ s += $1 } END { print s }' "$TMP/failed.$a")" "$(tr '\n' ' ' <"$TMP/stall.$a")"
+		"$(awk '{ s += $1 } END { print s }' "$TMP/failed.$a")" \
+		"$(tr '\n' ' ' <"$TMP/stall.$a")"
 done
 ours=${arms[0]}
 for a in "${arms[@]:1}"; do
-	echo "  ratio $(rq_label "$ours") / $(rq_label "$a"): x$(ratio "$(median <"$TMP/stall.$ours")" \
-		"$(median <"$TMP/stall.$a")")"
+	echo "  ratio $(rq_label "$ours") / $(rq_label "$a"):" \
+		"x$(ratio "$(median <"$TMP/stall.$ours")" "$(median <"$TMP/stall.$a")")"
 done

@@ -63,7 +63,8 @@ eval_init() {
 
 # eval_need CMD WHY: a program the scenario cannot do without.
 eval_need() {
-	command -v "$1" >/dev/null || fail "$1 is not installed ($2); scripts/bootstrap.sh installs it"
+	command -v "$1" >/dev/null ||
+		fail "$1 is not installed ($2); scripts/bootstrap.sh installs it"
 }
 
 eval_size() {
@@ -115,7 +116,8 @@ eval_series_stop() {
 	done <"$TMP/$arm.nl0"
 	# Cumulative counters -> the rate of each interval, stamped at its end.
 	awk -F, -v t0="${_EVAL_T0[$arm]}" 'NR == 1 {
-			printf "t_s"; for (i = 2; i <= NF; i++) printf ",%s_Mbps", $i; print ""; next }
+			printf "t_s"; for (i = 2; i <= NF; i++) printf ",%s_Mbps", $i
+			print ""; next }
 		NR == 2 { for (i = 1; i <= NF; i++) p[i] = $i; next }
 		{ dt = $1 - p[1]; if (dt <= 0) next
 		  printf "%.3f", $1 - t0

@@ -77,7 +77,8 @@ for s in "${run[@]}"; do
 		tee "$out/$s/log.txt"
 	rc=${PIPESTATUS[0]}
 	took[$s]=$(awk -v a="$EPOCHREALTIME" -v b="$t0" 'BEGIN { printf "%.0f", a - b }')
-	why=$(grep -E '^(FAIL|SKIP) \[' "$out/$s/log.txt" | tail -n1 | sed 's/^[A-Z]* \[[^]]*\]: //')
+	why=$(grep -E '^(FAIL|SKIP) \[' "$out/$s/log.txt" | tail -n1 |
+		sed 's/^[A-Z]* \[[^]]*\]: //')
 	case $rc in
 	0) status[$s]="measured" ;;
 	3) status[$s]="incomplete: $(paste -sd';' "$out/$s/missing.txt")"; failed+=("$s") ;;
@@ -102,7 +103,8 @@ done
 	for s in "${run[@]}"; do
 		case ${status[$s]} in NOT\ MEASURED*) continue ;; esac
 		awk -F'\t' -v s="$s" '{ u = $7 == "" ? "" : " " $7
-			printf "| %s | %s | %s: %s%s | %s: %s%s | ×%s |\n", s, $1, $2, $3, u, $4, $5, u, $6 }' \
+			printf "| %s | %s | %s: %s%s | %s: %s%s | ×%s |\n",
+				s, $1, $2, $3, u, $4, $5, u, $6 }' \
 			"$out/$s/headline.tsv"
 	done
 	echo

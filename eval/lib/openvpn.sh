@@ -61,7 +61,8 @@ ovpn_client() {
 	local before
 	{
 		_ovpn_conf cli srv
-		printf 'proto tcp-client\nremote %s %s\nifconfig 10.8.0.2 10.8.0.1\n' "$2" $OVPN_PORT
+		printf 'proto tcp-client\nremote %s %s\n' "$2" $OVPN_PORT
+		printf 'ifconfig 10.8.0.2 10.8.0.1\n'
 		printf 'route %s 255.255.255.0\ntls-client\n' "${3%/*}"
 	} >"$TMP/ovpn/cli.conf"
 	touch "$TMP/ovpn/cli.log"

@@ -163,8 +163,8 @@ static int one_request(struct gen *g, double deadline)
 
 		if (done < 0)
 			return -EPROTO;
-		if (done > 0)
-			return have == (size_t)done ? 0 : -EPROTO; /* no pipelining: nothing after */
+		if (done > 0) /* no pipelining: nothing may follow the response */
+			return have == (size_t)done ? 0 : -EPROTO;
 		if (have == sizeof(g->buf))
 			return -EMSGSIZE;
 		n = recv(g->fd, g->buf + have, sizeof(g->buf) - have, 0);

@@ -224,8 +224,9 @@ rq_cross_stop() {
 rq_stats() {
 	python3 - "$1" "${2:--1e18}" "$RQ_TIMEOUT_MS" <<-'PY'
 	import csv, math, sys
-	rows = [(float(t), float(ms), st) for t, ms, st, _ in list(csv.reader(open(sys.argv[1])))[1:]
-	        if float(t) >= float(sys.argv[2])]
+	lines = list(csv.reader(open(sys.argv[1])))[1:]
+	since = float(sys.argv[2])
+	rows = [(float(t), float(ms), st) for t, ms, st, _ in lines if float(t) >= since]
 	tmo = float(sys.argv[3])
 	if not rows:
 	    print("0 0 0 nan nan nan nan")
@@ -242,7 +243,8 @@ rq_stats() {
 
 # _rq_sleep_until EPOCH: the experiment's schedule (not a wait for state).
 _rq_sleep_until() {
-	sleep "$(awk -v t="$1" -v n="$EPOCHREALTIME" 'BEGIN { d = t - n; printf "%.3f", (d > 0 ? d : 0) }')"
+	sleep "$(awk -v t="$1" -v n="$EPOCHREALTIME" \
+		'BEGIN { d = t - n; printf "%.3f", (d > 0 ? d : 0) }')"
 }
 
 # rq_quiet: the client has no MPTCP connection left and path 1 answers again.

@@ -119,7 +119,8 @@ arm() {
 	case $name in
 	mpsteer)
 		# The VPN server's connections only: by its process.
-		mps "$SRV" primary pid "$(app_pid "$OVPN_SRV_PID")" via 10.1.2.2 >>"$TMP/primary.log"
+		mps "$SRV" primary pid "$(app_pid "$OVPN_SRV_PID")" via 10.1.2.2 \
+			>>"$TMP/primary.log"
 		;;
 	in-kernel)
 		ip -n "$CLI" mptcp endpoint change id 2 nobackup
@@ -160,7 +161,8 @@ figures() {
 		$1 > ts + 1 { aa += b * dt; at += (a + b) * dt }
 		$1 > ts && !r && a + b > 0 && b / (a + b) >= 0.9 { r = ($1 - ts) * 1000 }
 		{ tot += (a + b) * dt; end = $1 }
-		END { printf "%.1f %.1f %.0f %.1f\n", 100 * ba / bt, 100 * aa / at, r, tot / end }' \
+		END { printf "%.1f %.1f %.0f %.1f\n", 100 * ba / bt, 100 * aa / at, r,
+			tot / end }' \
 		"$EVAL_OUT/$1.csv"
 }
 for a in mpsteer in-kernel; do
@@ -171,7 +173,7 @@ for a in mpsteer in-kernel; do
 done
 
 plot() {
-	local png=$1
+	local png=$1 A='#1f77b4' B='#d62728'
 	{
 		echo "set multiplot layout 2,1"
 		echo "set xlabel 'time since the download started (s)'"
@@ -183,16 +185,21 @@ plot() {
 			echo "unset arrow; unset label"
 			eval_gp_marks "$a"
 			if [ "$a" = mpsteer ]; then
-				echo "set title 'mpsteer primary on the VPN server (this connection only)'"
+				echo "set title 'mpsteer primary on the VPN server" \
+					"(this connection only)'"
 			else
-				echo "set title 'in-kernel PM: ip mptcp endpoint change ... backup (every" \
-					"connection of the address)'"
+				echo "set title 'in-kernel PM: ip mptcp endpoint change ..." \
+					"backup (every connection of the address)'"
 			fi
-			echo "plot '$EVAL_OUT/$a.csv' using 1:2 skip 1 with lines lw 2 lc rgb '#1f77b4'" \
-				"title 'path A down', '' using 1:3 skip 1 with lines dt 3 lw 2" \
-				"lc rgb '#1f77b4' title 'path A up', '' using 1:4 skip 1 with lines lw 2" \
-				"lc rgb '#d62728' title 'path B down', '' using 1:5 skip 1 with lines dt 3" \
-				"lw 2 lc rgb '#d62728' title 'path B up'"
+			printf "plot '%s' using 1:2 skip 1 with lines lw 2 lc rgb '%s' title '%s'" \
+				"$EVAL_OUT/$a.csv" "$A" "path A down"
+			printf ", '' using 1:3 skip 1 with lines dt 3 lw 2 lc rgb '%s' title '%s'" \
+				"$A" "path A up"
+			printf ", '' using 1:4 skip 1 with lines lw 2 lc rgb '%s' title '%s'" \
+				"$B" "path B down"
+			printf ", '' using 1:5 skip 1 with lines dt 3 lw 2 lc rgb '%s' title '%s'" \
+				"$B" "path B up"
+			echo
 		done
 		echo "unset multiplot"
 	} | eval_gnuplot "$EVAL_OUT/$png" 1000 700
@@ -204,7 +211,8 @@ read -r _ kb ka kr kg < <(grep '^in-kernel ' "$TMP/figures")
 mby=$(awk '$1 == "mpsteer" { print $2 }' "$TMP/bystander")
 kby=$(awk '$1 == "in-kernel" { print $2 }' "$TMP/bystander")
 eval_md "OpenVPN $(openvpn --version | head -n1 | cut -d' ' -f2) (TCP, unmodified, both ends" \
-	"under \`mpsteer run\`) over two paths of $RATE Mbit/s each way (tbf); a $SIZE MB download" \
+	"under \`mpsteer run\`) over two paths of $RATE Mbit/s each way (tbf); a $SIZE MB" \
+	"download" \
 	"(curl from nginx behind the VPN server) and a $SIZE MB upload (ncat) through the tunnel" \
 	"at the same time; the primary is switched from path A to path B once 40% of the download" \
 	"has arrived. Samples of the client's interface counters every $EVAL_TICK_MS ms; the" \

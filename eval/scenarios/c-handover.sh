@@ -32,8 +32,8 @@ for arm in $ARMS; do
 		rq_failure_run "$arm" "$mode" "$PRE" "$DUR" "$POST" "$EVAL_OUT/$mode-$arm.csv"
 		read -r n f s p50 p95 p99 gap < <(rq_stats "$EVAL_OUT/$mode-$arm.csv")
 		echo "$mode $arm $n $f $s $p50 $p95 $p99 $gap" >>"$TMP/stats"
-		log "$mode/$arm: $n requests, $f failed, $s stalled, p50/p95/p99 $p50/$p95/$p99 ms," \
-			"longest stall $gap ms"
+		log "$mode/$arm: $n requests, $f failed, $s stalled," \
+			"p50/p95/p99 $p50/$p95/$p99 ms, longest stall $gap ms"
 	done
 done
 [ ${#measured[@]} -gt 0 ] || fail "no arm could be measured"
@@ -49,8 +49,10 @@ for mode in carrier blackhole; do
 		echo "set yrange [0.05:20000]"
 		echo "set arrow 1 from 0, graph 0 to 0, graph 1 nohead dt 2 lw 2 lc rgb 'black'"
 		echo "set label 1 'path 1 fails' at 0, graph 0.97 right rotate by 90 offset -0.5,0"
-		echo "set arrow 2 from $DUR, graph 0 to $DUR, graph 1 nohead dt 2 lw 2 lc rgb 'black'"
-		echo "set label 2 'path 1 back' at $DUR, graph 0.97 right rotate by 90 offset -0.5,0"
+		echo "set arrow 2 from $DUR, graph 0 to $DUR, graph 1 nohead dt 2 lw 2" \
+			"lc rgb 'black'"
+		echo "set label 2 'path 1 back' at $DUR, graph 0.97 right rotate by 90" \
+			"offset -0.5,0"
 		printf 'plot '
 		i=0
 		for arm in "${measured[@]}"; do
@@ -59,7 +61,8 @@ for mode in carrier blackhole; do
 			printf "'%s' using 1:(strcol(3) eq 'ok' ? \$2 : 1/0) skip 1 with points" \
 				"$EVAL_OUT/$mode-$arm.csv"
 			printf " pt 7 ps 0.6 lc rgb '%s' title '%s'" "$c" "$(rq_label "$arm")"
-			printf ", '' using 1:(strcol(3) eq 'ok' ? 1/0 : \$2) skip 1 with points pt 2 ps 1"
+			printf ", '' using 1:(strcol(3) eq 'ok' ? 1/0 : \$2) skip 1"
+			printf " with points pt 2 ps 1"
 			printf " lc rgb '%s' title '%s: failed'" "$c" "$(rq_label "$arm")"
 			i=$((i + 1))
 		done
@@ -72,12 +75,14 @@ eval_md "A request stream (one keep-alive HTTP/1.1 connection to nginx, a $RQ_BY
 	"over two paths of $RQ_RATE Mbit/s (tbf); path 1 fails for $DUR s, $PRE s into the run," \
 	"once by carrier loss and once silently (nftables drops everything on the router)." \
 	"Request time: from when the request was sent to the last byte of its response (one" \
-	"request at a time, as an interactive client); failed: no response within $RQ_TIMEOUT_MS ms" \
+	"request at a time, as an interactive client); failed: no response within" \
+	"$RQ_TIMEOUT_MS ms" \
 	"(counted as $RQ_TIMEOUT_MS ms in the percentiles); stalled: over 1 s."
 for mode in carrier blackhole; do
 	eval_md "" "**Path 1 fails by ${mode/blackhole/silent blackhole}**"
 	{
-		printf 'arm\trequests\tfailed\tstalled > 1 s\tp50 ms\tp95 ms\tp99 ms\tlongest stall ms\n'
+		printf 'arm\trequests\tfailed\tstalled > 1 s\tp50 ms\tp95 ms\tp99 ms\t%s\n' \
+			"longest stall ms"
 		for arm in "${measured[@]}"; do
 			printf '%s\t%s\n' "$(rq_label "$arm")" \
 				"$(grep "^$mode $arm " "$TMP/stats" | cut -d' ' -f3- | tr ' ' '\t')"
@@ -94,14 +99,16 @@ stat_of() {
 ours=${measured[0]}
 alts=("${measured[@]:1}")
 case $ours in handover | interactive) ;; *) alts=() ;; esac
+# hl FIGURE FIELD [UNIT]: one headline row, ours against $alt in $mode.
+hl() {
+	eval_headline "$mode: $1" "$(rq_label "$ours")" "$(stat_of "$ours" "$mode" "$2")" \
+		"$(rq_label "$alt")" "$(stat_of "$alt" "$mode" "$2")" "${3:-}"
+}
 for alt in "${alts[@]}"; do
 	for mode in blackhole carrier; do
-		eval_headline "$mode: longest stall" "$(rq_label "$ours")" "$(stat_of "$ours" $mode 9)" \
-			"$(rq_label "$alt")" "$(stat_of "$alt" $mode 9)" ms
-		eval_headline "$mode: p99 request time" "$(rq_label "$ours")" "$(stat_of "$ours" $mode 8)" \
-			"$(rq_label "$alt")" "$(stat_of "$alt" $mode 8)" ms
-		eval_headline "$mode: failed requests" "$(rq_label "$ours")" "$(stat_of "$ours" $mode 4)" \
-			"$(rq_label "$alt")" "$(stat_of "$alt" $mode 4)"
+		hl "longest stall" 9 ms
+		hl "stalled requests (> 1 s)" 5
+		hl "failed requests" 4
 	done
 done
 eval_done

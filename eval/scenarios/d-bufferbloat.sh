@@ -17,7 +17,7 @@ set -eu
 ARMS=${ARMS:-interactive kernel tcp}
 SECS=${SECS:-$(eval_size 5 20)}
 QUEUE_MS=${QUEUE_MS:-500}
-QUEUE=$((RQ_RATE * 1000000 / 8 * QUEUE_MS / 1000))
+QUEUE=$((RQ_RATE * 1000000 * QUEUE_MS / 8000))
 eval_init "request stream with a bloated queue on path 1: ${ARMS// / vs }"
 rq_topo "$QUEUE"
 
@@ -38,13 +38,15 @@ done
 
 colors=('#2ca02c' '#1f77b4' '#d62728' '#9467bd' '#ff7f0e')
 {
-	echo "set title 'request times with path 1 bufferbloated (${QUEUE_MS} ms queue, cross traffic)'"
+	echo "set title 'request times with path 1 bufferbloated" \
+		"(${QUEUE_MS} ms queue, cross traffic)'"
 	echo "set xlabel 'request time (ms, log scale)'"
 	echo "set ylabel 'fraction of requests'"
 	echo "set logscale x"
 	echo "set yrange [0:1.02]"
 	echo "set key inside right bottom box opaque"
-	echo "set arrow 1 from graph 0, first 0.95 to graph 1, first 0.95 nohead dt 3 lc rgb 'gray40'"
+	echo "set arrow 1 from graph 0, first 0.95 to graph 1, first 0.95 nohead dt 3" \
+		"lc rgb 'gray40'"
 	echo "set label 1 'p95' at graph 0.01, first 0.95 offset 0,0.6 textcolor rgb 'gray40'"
 	printf 'plot '
 	i=0
@@ -80,7 +82,8 @@ alts=("${measured[@]:1}")
 case $ours in handover | interactive) ;; *) alts=() ;; esac
 for alt in "${alts[@]}"; do
 	for f in 5:p50 6:p95 7:p99; do
-		eval_headline "${f#*:} request time" "$(rq_label "$ours")" "$(stat_of "$ours" "${f%:*}")" \
+		eval_headline "${f#*:} request time" \
+			"$(rq_label "$ours")" "$(stat_of "$ours" "${f%:*}")" \
 			"$(rq_label "$alt")" "$(stat_of "$alt" "${f%:*}")" ms
 	done
 done
