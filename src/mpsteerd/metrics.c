@@ -56,6 +56,43 @@ static void counter(FILE *f, const char *name, const char *help, uint64_t v)
 	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
 }
 
+/* The steering policies' decisions (steer.c) and the sampling they cost. */
+static void steering(struct mpsd *d, FILE *f)
+{
+	const struct mpsd_steer_stats *st = &d->steer.stats;
+	int k, r;
+
+	family(f, "mpsteerd_steering_decisions_total", "counter",
+	       "Primary changes decided, by steering policy.");
+	for (k = MPSD_STEER_NONE + 1; k < MPSD_STEER_N; k++)
+		fprintf(f, "mpsteerd_steering_decisions_total{policy=\"%s\"} %llu\n",
+			mpsd_steer_name(k), (unsigned long long)st->decisions[k]);
+	family(f, "mpsteerd_steering_decision_reasons_total", "counter",
+	       "Primary changes decided, by steering policy and reason.");
+	for (k = MPSD_STEER_NONE + 1; k < MPSD_STEER_N; k++)
+		for (r = MPSD_R_NONE + 1; r < MPSD_R_N; r++)
+			fprintf(f, "mpsteerd_steering_decision_reasons_total{policy=\"%s\","
+				"reason=\"%s\"} %llu\n", mpsd_steer_name(k), mpsd_reason_name(r),
+				(unsigned long long)st->reasons[k][r]);
+	family(f, "mpsteerd_steering_connections_total", "counter",
+	       "Connections given to each steering policy.");
+	for (k = MPSD_STEER_NONE + 1; k < MPSD_STEER_N; k++)
+		fprintf(f, "mpsteerd_steering_connections_total{policy=\"%s\"} %llu\n",
+			mpsd_steer_name(k), (unsigned long long)st->conns[k]);
+	counter(f, "mpsteerd_steering_pinned_skips_total",
+		"Decisions not made because the connection is pinned.", st->pinned_skips);
+	counter(f, "mpsteerd_sampling_ticks_total", "Health samples of steered subflows taken.",
+		d->sampler.ticks);
+	counter(f, "mpsteerd_sampling_errors_total", "Health samples that failed.",
+		d->sampler.errors);
+	family(f, "mpsteerd_sampling_cpu_seconds_total", "counter",
+	       "CPU time spent sampling and deciding.");
+	fprintf(f, "mpsteerd_sampling_cpu_seconds_total %.6f\n", d->sampler.cpu_us / 1e6);
+	family(f, "mpsteerd_connections_steered", "gauge",
+	       "Connections a steering policy currently owns.");
+	fprintf(f, "mpsteerd_connections_steered %llu\n", (unsigned long long)d->conns.n_steered);
+}
+
 static void counters(struct mpsd *d, FILE *f)
 {
 	const struct mpsd_stats *s = &d->stats;
@@ -252,6 +289,7 @@ char *metrics_render(struct mpsd *d, size_t *len)
 	if (!f)
 		return NULL;
 	counters(d, f);
+	steering(d, f);
 	gauges(d, f);
 	bytes(d, f);
 	if (fclose(f)) {

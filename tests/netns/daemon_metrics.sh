@@ -24,6 +24,10 @@ metrics_listen = 127.0.0.1:9773
 allow = c*
 [routing]
 source_routing = yes
+[steering]
+policy = handover
+[handover]
+prefer = c2
 EOF2
 printf '[interfaces]\nallow = s*\n' >"$TMP/server.conf"
 printf '[daemon]\nmetrics_listen = 127.0.0.1\n' >"$TMP/bad.conf"
@@ -53,6 +57,18 @@ for pair in events_total:events subflows_created_total:subflows_created \
 	# Idle: the two scrapes agree, so the status taken between them must too.
 	check "$name is stable while idle" "$(m m1 "$name")" "$(m m2 "$name")"
 	check "$name = status .$key" "$(s "$key")" "$(printf '%.0f' "$(m m1 "$name")")"
+done
+# handover makes c2 the primary of each connection: 3 decisions, counted the same both ways.
+wait_eq 10 "3 handover decisions" 3 \
+	sh -c "ip netns exec $CLI $MPSTEER -j status | jq .steering.policies.handover.decisions"
+scrape | "$PARSE" >"$TMP/m1.json"
+mps "$CLI" -j status >"$TMP/status.json"
+check "the decisions by reason add up" 3 \
+	"$(jq '[to_entries[] | select(.key | startswith("mpsteerd_steering_decision_reasons_total{policy=handover,")) | .value] | add' "$TMP/m1.json")"
+for pol in $(jq -r '.steering.policies | keys[]' "$TMP/status.json"); do
+	check "decisions of steering policy $pol = status" \
+		"$(jq ".steering.policies[\"$pol\"].decisions" "$TMP/status.json")" \
+		"$(printf '%.0f' "$(m m1 "mpsteerd_steering_decisions_total{policy=$pol}")")"
 done
 check "connections by policy and state add up to status .connections" "$(s connections)" \
 	"$(jq '[to_entries[] | select(.key | startswith("mpsteerd_connections{")) | .value] | add' \
