@@ -72,14 +72,16 @@ static void fold_sample(struct mpsd_health *h, const struct mpsd_sample *s, uint
 {
 	const struct mpsd_sample *prev = &h->last;
 	bool first = !prev->at_ms;
+	bool probed = h->probe_at_ms && now - h->probe_at_ms < MPSD_PROBE_STALE_MS;
 
 	h->d_acked = first ? 0 : delta(s->bytes_acked, prev->bytes_acked);
 	h->d_received = first ? 0 : delta(s->bytes_received, prev->bytes_received);
 	h->d_ms = first ? 0 : (uint32_t)delta(s->at_ms, prev->at_ms);
 	if (first || !s->unacked || h->d_acked)
 		h->progress_ms = now;
-	/* An idle subflow's srtt is as old as its last traffic: a probe may know better. */
-	if (first || h->d_acked || h->d_received || s->srtt_us != prev->srtt_us || !h->rtt_us) {
+	/* Probes' RTT while they answer; an idle subflow's srtt is as old as its traffic. */
+	if (!probed && (first || h->d_acked || h->d_received || s->srtt_us != prev->srtt_us ||
+			!h->rtt_us)) {
 		h->rtt_us = s->srtt_us;
 		h->rtt_at_ms = now;
 	}
@@ -102,8 +104,12 @@ void mpsd_health_update(const struct mpsd_health_cfg *cfg, struct mpsd_health *h
 
 void mpsd_health_probe(struct mpsd_health *h, uint32_t rtt_us, uint64_t now)
 {
-	h->rtt_us = rtt_us;
+	bool fresh = h->probe_at_ms && now - h->probe_at_ms < MPSD_PROBE_STALE_MS;
+
+	/* Smoothed like srtt (7/8 old, 1/8 new) would lag a queue by seconds: 1/2. */
+	h->rtt_us = fresh ? (uint32_t)(((uint64_t)h->rtt_us + rtt_us) / 2) : rtt_us;
 	h->rtt_at_ms = now;
+	h->probe_at_ms = now;
 }
 
 /* ---- choosing ---- */

@@ -315,6 +315,7 @@ static void init_state(struct mpsd *d)
 	memset(d, 0, sizeof(*d));
 	d->opts.log_level = -1;
 	d->sfd = d->loop.epfd = d->loop.tfd = d->ctl.lfd = d->metrics.lfd = -1;
+	d->probes.fd4 = d->probes.fd6 = -1;
 	d->links.ops = &links_ops;
 	d->links.view_dirty = true;
 	d->reload = reload;

@@ -12,6 +12,7 @@
  *   balance.c  the balance policy: primaries spread over access networks; pure
  *   decide.c   subflow health and the handover / interactive decisions; pure
  *   sample.c   health sampling: one sock_diag dump per tick, interface counters
+ *   probe.c    echo probes of the paths of interactive connections (fresh RTTs)
  *   steer.c    steering: policy per connection (rules, pins), applying decisions
  *   conn.c     connection table: state, subflows, local ids, overrides
  *   events.c   mptcp_pm events -> connection state; resync on overflow
@@ -356,13 +357,17 @@ struct mpsd_health {
 	struct mpsd_sample last;    /* the latest sample */
 	uint64_t d_acked, d_received; /* bytes over the last sampling interval */
 	uint32_t d_ms;              /* that interval */
-	uint32_t rtt_us;            /* the RTT decisions use: srtt, or a fresher probe's */
+	uint32_t rtt_us;            /* the RTT decisions use: echo probes' (smoothed), else srtt */
 	uint64_t rtt_at_ms;
+	uint64_t probe_at_ms;       /* last probe answer; 0: none */
 };
 /* Folds a new sample (NULL: none, only the carrier changed) into h at time now. */
 void mpsd_health_update(const struct mpsd_health_cfg *cfg, struct mpsd_health *h, bool carrier,
 			const struct mpsd_sample *s, uint64_t now);
-/* A probe's echo RTT for a path that carries no traffic of its own. */
+/* An echo probe's RTT. While probes answer, decisions use their (smoothed) RTT on every
+ * path, so that paths are compared alike (a TCP srtt carries delayed ACKs, an echo does
+ * not); srtt again once they have not answered for MPSD_PROBE_STALE_MS. */
+#define MPSD_PROBE_STALE_MS 3000
 void mpsd_health_probe(struct mpsd_health *h, uint32_t rtt_us, uint64_t now);
 
 /* One path (established subflow) of a connection, as a decision sees it. */
@@ -421,6 +426,9 @@ struct mpsd_conn_facts {
 int mpsd_rule_match(const struct mpsd_steer_cfg *cfg, const struct mpsd_conn_facts *f);
 /* true when some rule looks at the process or the cgroup (the owner must be found). */
 bool mpsd_rules_need_owner(const struct mpsd_steer_cfg *cfg);
+bool mpsd_rules_need_process(const struct mpsd_steer_cfg *cfg);
+/* true when policy k is the default or some rule's. */
+bool mpsd_steer_uses(const struct mpsd_steer_cfg *cfg, enum mpsd_steer_kind k);
 
 /* Position of the first entry of l that the path matches, MPSD_RANK_NONE when none. */
 unsigned mpsd_rank(const struct mpsd_matchlist *l, const char *ifname,
@@ -747,6 +755,26 @@ int sample_tick(struct mpsd *d, bool all, uint64_t now);
 void sample_fini(struct mpsd *d);
 const struct mpsd_ifstat *sample_ifstat(const struct mpsd *d, int ifindex);
 
+/* ---- probe.c ---- */
+/* One path probed: echo requests from local (on ifindex) to remote. */
+struct mpsd_probe_target {
+	struct mps_addr local, remote; /* ports 0 */
+	int ifindex;
+	uint16_t seq;                  /* of the echo in flight */
+	uint64_t sent_us;              /* 0: none in flight */
+	uint64_t sent_ms;
+};
+struct mpsd_probes {
+	int fd4, fd6;                  /* raw ICMP / ICMPv6 sockets, opened at the first probe */
+	uint16_t id, seq;
+	size_t n, cap;
+	struct mpsd_probe_target *t;
+	uint64_t sent, replies, errors;
+};
+/* Echo probes of every path of the interactive connections, each at most every probe_ms. */
+void probe_tick(struct mpsd *d, uint64_t now);
+void probe_fini(struct mpsd *d);
+
 /* ---- steer.c ---- */
 /*
  * A steering policy. Per-connection policies (handover, interactive) give `decide`, a pure
@@ -884,6 +912,7 @@ struct mpsd {
 	struct mpsd_ctl ctl;
 	struct mpsd_metrics metrics;
 	struct mpsd_sampler sampler;
+	struct mpsd_probes probes;
 	struct mpsd_steer steer;
 	int sfd;                 /* signalfd */
 	struct mpsd_timer reconcile_timer;

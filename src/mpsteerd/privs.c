@@ -7,7 +7,10 @@
  *                         socket's receive buffer (SO_RCVBUFFORCE) on reload;
  *   CAP_NET_BIND_SERVICE  only while the config announces addresses or serves metrics: the
  *                         listener for an announced port (or a metrics address given on
- *                         reload) may be below net.ipv4.ip_unprivileged_port_start.
+ *                         reload) may be below net.ipv4.ip_unprivileged_port_start;
+ *   CAP_NET_RAW           only with the interactive steering policy and its echo probes;
+ *   CAP_SYS_PTRACE        only with [rule NAME] process = ...: the owners of sockets are
+ *                         found in /proc/PID/fd, of processes with more capabilities too.
  * Everything else leaves the effective, permitted, inheritable, ambient and (with
  * CAP_SETPCAP) bounding sets; no_new_privs is set. Started as root with --user, it first
  * becomes that user, keeping only those capabilities across the switch.
@@ -32,6 +35,12 @@ uint64_t privs_needed(const struct mpsd_config *c)
 
 	if (c->n_announce || c->metrics_listen.family)
 		keep |= BIT(CAP_NET_BIND_SERVICE);
+	/* The interactive policy's echo probes are raw ICMP sockets. */
+	if (c->steer.interactive.probe_ms && mpsd_steer_uses(&c->steer, MPSD_STEER_INTERACTIVE))
+		keep |= BIT(CAP_NET_RAW);
+	/* Rules by process read /proc/PID/fd of processes with more capabilities. */
+	if (mpsd_rules_need_process(&c->steer))
+		keep |= BIT(CAP_SYS_PTRACE);
 	return keep;
 }
 
@@ -41,7 +50,9 @@ const char *privs_format(uint64_t caps, char *buf, size_t len)
 		int cap;
 		const char *name;
 	} names[] = { { CAP_NET_ADMIN, "CAP_NET_ADMIN" },
-		      { CAP_NET_BIND_SERVICE, "CAP_NET_BIND_SERVICE" } };
+		      { CAP_NET_BIND_SERVICE, "CAP_NET_BIND_SERVICE" },
+		      { CAP_NET_RAW, "CAP_NET_RAW" },
+		      { CAP_SYS_PTRACE, "CAP_SYS_PTRACE" } };
 	size_t n = 0;
 
 	buf[0] = '\0';

@@ -64,3 +64,21 @@ int mpsd_rule_match(const struct mpsd_steer_cfg *cfg, const struct mpsd_conn_fac
 	}
 	return -1;
 }
+
+bool mpsd_steer_uses(const struct mpsd_steer_cfg *cfg, enum mpsd_steer_kind k)
+{
+	if (cfg->dflt == k)
+		return true;
+	for (size_t i = 0; i < cfg->n_rules; i++)
+		if (cfg->rules[i].policy == k)
+			return true;
+	return false;
+}
+
+bool mpsd_rules_need_process(const struct mpsd_steer_cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->n_rules; i++)
+		if (cfg->rules[i].n_process)
+			return true;
+	return false;
+}

@@ -65,6 +65,7 @@ void steer_init(struct mpsd *d)
 void steer_fini(struct mpsd *d)
 {
 	timer_cancel(d, &d->steer.timer);
+	probe_fini(d);
 }
 
 /* ---- policy per connection ---- */
@@ -441,6 +442,7 @@ static void tick_cb(struct mpsd *d, void *data)
 		d->steer.idle_due_ms = now + cfg->idle_ms;
 	sample_tick(d, all, now);
 	busy = decide_all(d, all, now);
+	probe_tick(d, now);
 	if (d->conns.n_steered) {
 		uint64_t idle_in = d->steer.idle_due_ms > now ? d->steer.idle_due_ms - now : 0;
 
