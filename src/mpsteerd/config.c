@@ -733,7 +733,7 @@ static int add_cgroup(struct load_ctx *x, const char *w, void *arg)
 	if (r->n_cgroup >= MPSD_RULE_LIST || w[0] != '/' || strlen(w) >= sizeof(r->cgroup[0]) ||
 	    strstr(w, "/../") || !strcmp(w + strlen(w) - (strlen(w) > 2 ? 3 : 0), "/.."))
 		return snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key 'cgroup' (at most "
-				"%d absolute paths below /sys/fs/cgroup, up to 127 characters)", w,
+				"%d absolute cgroup v2 paths, up to 127 characters)", w,
 				MPSD_RULE_LIST), -EINVAL;
 	strcpy(r->cgroup[r->n_cgroup++], w);
 	return 0;

@@ -199,8 +199,8 @@ struct mpsd_steer_rule {
 	struct mpsd_matchlist peer;    /* peer: prefixes; empty: any */
 	size_t n_process;              /* process: names (comm, 15 characters) */
 	char process[MPSD_RULE_LIST][16];
-	size_t n_cgroup;               /* cgroup: paths below /sys/fs/cgroup, subtrees included */
-	char cgroup[MPSD_RULE_LIST][128];
+	size_t n_cgroup;               /* cgroup: v2 paths, subtrees included */
+	char cgroup[MPSD_RULE_LIST][128];    /* the owner's, as /proc/PID/cgroup names it */
 	enum mpsd_steer_kind policy;   /* policy */
 	bool has_policy;
 };
@@ -418,7 +418,7 @@ bool mpsd_decide_interactive(const struct mpsd_interactive_cfg *cfg, const struc
 struct mpsd_conn_facts {
 	struct mps_addr local, peer;
 	const char *comm;
-	bool (*in_cgroup)(const char *path, void *ctx); /* the socket's cgroup is path or below */
+	bool (*in_cgroup)(const char *path, void *ctx); /* the owner's cgroup is path or below */
 	void *ctx;
 };
 /* Index of the first rule that matches, -1 for none (the default policy), -EAGAIN when a

@@ -9,7 +9,7 @@
  *                         listener for an announced port (or a metrics address given on
  *                         reload) may be below net.ipv4.ip_unprivileged_port_start;
  *   CAP_NET_RAW           only with the interactive steering policy and its echo probes;
- *   CAP_SYS_PTRACE        only with [rule NAME] process = ...: the owners of sockets are
+ *   CAP_SYS_PTRACE        only with [rule NAME] process or cgroup: the owners of sockets are
  *                         found in /proc/PID/fd, of processes with more capabilities too.
  * Everything else leaves the effective, permitted, inheritable, ambient and (with
  * CAP_SETPCAP) bounding sets; no_new_privs is set. Started as root with --user, it first
@@ -38,7 +38,7 @@ uint64_t privs_needed(const struct mpsd_config *c)
 	/* The interactive policy's echo probes are raw ICMP sockets. */
 	if (c->steer.interactive.probe_ms && mpsd_steer_uses(&c->steer, MPSD_STEER_INTERACTIVE))
 		keep |= BIT(CAP_NET_RAW);
-	/* Rules by process read /proc/PID/fd of processes with more capabilities. */
+	/* Rules by process or cgroup read /proc/PID/fd of processes with more capabilities. */
 	if (mpsd_rules_need_process(&c->steer))
 		keep |= BIT(CAP_SYS_PTRACE);
 	return keep;

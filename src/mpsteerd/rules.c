@@ -77,8 +77,5 @@ bool mpsd_steer_uses(const struct mpsd_steer_cfg *cfg, enum mpsd_steer_kind k)
 
 bool mpsd_rules_need_process(const struct mpsd_steer_cfg *cfg)
 {
-	for (size_t i = 0; i < cfg->n_rules; i++)
-		if (cfg->rules[i].n_process)
-			return true;
-	return false;
+	return mpsd_rules_need_owner(cfg); /* cgroups too: from the owner's /proc/PID/cgroup */
 }

@@ -8,17 +8,13 @@
  * its override is cleared (mpsteer primary ... auto).
  */
 #include <errno.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "mpsteer/proc.h"
 #include "mpsteerd.h"
 
-#define CGROUP_ROOT "/sys/fs/cgroup"
-#define CGROUP_WALK_MAX 4096 /* directories looked at per rule and lookup */
 
 static bool decide_handover(const struct mpsd_config *cfg, const struct mpsd_path *p, size_t n,
 			    struct mpsd_steer_state *st, uint64_t now, struct mpsd_decision *out)
@@ -148,7 +144,6 @@ void steer_config_changed(struct mpsd *d)
 
 struct owner {
 	uint32_t token, inode;
-	uint64_t cgroup_id;
 };
 struct owners {
 	struct owner *o;
@@ -168,7 +163,7 @@ static int owner_cb(const struct mps_conn *k, void *data)
 		w->o = o;
 		w->cap = n;
 	}
-	w->o[w->n++] = (struct owner){ k->token, k->inode, k->cgroup_id };
+	w->o[w->n++] = (struct owner){ k->token, k->inode };
 	return 0;
 }
 
@@ -180,45 +175,35 @@ static const struct owner *owner_of(const struct owners *w, uint32_t token)
 	return NULL;
 }
 
-/* true when dir (an absolute path) or a directory below it has inode id. */
-static bool walk_cgroup(const char *dir, uint64_t id, unsigned depth, unsigned *budget)
-{
-	struct dirent *e;
-	struct stat st;
-	bool found = false;
-	DIR *dp;
-
-	if (!(*budget)-- || stat(dir, &st) || !S_ISDIR(st.st_mode))
-		return false;
-	if ((uint64_t)st.st_ino == id)
-		return true;
-	if (depth == 0 || !(dp = opendir(dir)))
-		return false;
-	while (!found && (e = readdir(dp))) {
-		char sub[PATH_MAX];
-
-		if (e->d_type != DT_DIR || e->d_name[0] == '.')
-			continue;
-		if (snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name) < (int)sizeof(sub))
-			found = walk_cgroup(sub, id, depth - 1, budget);
-	}
-	closedir(dp);
-	return found;
-}
-
+/* The cgroup (v2) of process pid is path or below it: from /proc/PID/cgroup, which works
+ * where the cgroup file system is not mounted (a daemon under `ip netns exec`). */
 static bool in_cgroup(const char *path, void *ctx)
 {
-	const struct owner *o = ctx;
-	unsigned budget = CGROUP_WALK_MAX;
-	char dir[PATH_MAX];
+	const pid_t *pid = ctx;
+	char file[64], line[512];
+	bool hit = false;
+	size_t n = strlen(path);
+	FILE *f;
 
-	if (!o || !o->cgroup_id)
+	if (!*pid)
 		return false;
-	snprintf(dir, sizeof(dir), CGROUP_ROOT "%s", strcmp(path, "/") ? path : "");
-	return walk_cgroup(dir, o->cgroup_id, 16, &budget);
+	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)*pid);
+	f = fopen(file, "re");
+	while (f && !hit && fgets(line, sizeof(line), f)) {
+		const char *cg = line + 3;
+
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		hit = !strcmp(path, "/") ||
+		      (!strncmp(cg, path, n) && (cg[n] == '\0' || cg[n] == '/'));
+	}
+	if (f)
+		fclose(f);
+	return hit;
 }
 
-/* One MPTCP dump (inodes, cgroups) and, for process rules, one /proc scan for all. */
+/* One MPTCP dump (inodes) and one /proc scan (owners) for all pending connections. */
 static void resolve_pending(struct mpsd *d)
 {
 	struct owners w = { 0 };
@@ -239,7 +224,7 @@ static void resolve_pending(struct mpsd *d)
 		const struct owner *o;
 		struct mpsd_conn_facts f = { .local = c->local0, .peer = c->remote0 };
 		char comm[16] = "";
-		pid_t pid;
+		pid_t pid = 0;
 
 		next = c->steer.snext;
 		if (c->steer.resolved)
@@ -249,7 +234,7 @@ static void resolve_pending(struct mpsd *d)
 			mps_proc_map_lookup(pm, o->inode, &pid, comm);
 		f.comm = comm; /* "" when no process holds it: no process rule matches */
 		f.in_cgroup = in_cgroup;
-		f.ctx = (void *)o;
+		f.ctx = &pid;
 		set_policy(d, c, mpsd_rule_match(&d->cfg.steer, &f));
 	}
 	mps_proc_map_free(pm);
