@@ -25,11 +25,24 @@ static json_int_t num(json_t *o, const char *key)
 	return json_integer_value(json_object_get(o, key));
 }
 
+static double real(json_t *o, const char *key)
+{
+	return json_number_value(json_object_get(o, key));
+}
+
 void decision_text(json_t *ev)
 {
 	json_t *from = json_object_get(ev, "from"), *to = json_object_get(ev, "to");
 	const char *health = json_string_value(json_object_get(ev, "health"));
 
+	if (json_is_string(json_object_get(ev, "from_access"))) { /* balance */
+		printf("%s -> %s (%s: %s at %.2f -> %s at %.2f, its rate %.1f Mbit/s)",
+		       json_is_object(from) ? str(from, "dev") : "-",
+		       json_is_object(to) ? str(to, "dev") : "-", str(ev, "reason"),
+		       str(ev, "from_access"), real(ev, "from_util"), str(ev, "to_access"),
+		       real(ev, "to_util"), num(ev, "rate_bps") / 1e6);
+		return;
+	}
 	printf("%s -> %s (%s%s%s, rtt %lld -> %lld us", json_is_object(from) ? str(from, "dev") : "-",
 	       json_is_object(to) ? str(to, "dev") : "-", str(ev, "reason"), health ? ": " : "",
 	       health ? health : "", (long long)num(ev, "from_rtt_us"),

@@ -22,6 +22,23 @@ static const char *str(json_t *r, const char *key)
 	return s ? s : "?";
 }
 
+/* "balance:      ap-a 0.98 ap-b 0.41 (spread 0.57: rebalanced), 12 rounds, 3 moves" */
+static void balance_text(json_t *b)
+{
+	json_t *nets = json_object_get(b, "access"), *n;
+	size_t i;
+
+	if (!json_is_object(b))
+		return;
+	printf("balance:     ");
+	json_array_foreach(nets, i, n)
+		printf(" %s %.2f", str(n, "name"),
+		       json_number_value(json_object_get(n, "utilisation")));
+	printf(" (spread %.2f: %s), %lld rounds, %lld moves\n",
+	       json_number_value(json_object_get(b, "spread")), str(b, "verdict"),
+	       (long long)num(b, "rounds"), (long long)num(b, "moves"));
+}
+
 /* "handover: 3 decisions on 2 connections (unhealthy 2, return 1)" per policy in use. */
 static void policies_text(json_t *s)
 {
@@ -46,6 +63,7 @@ static void policies_text(json_t *s)
 		}
 		printf("%s\n", strcmp(sep, ", ") ? "" : ")");
 	}
+	balance_text(json_object_get(s, "balance"));
 	if (json_is_object(samp) && num(samp, "ticks"))
 		printf("sampling:     %lld ticks (%lld filtered), %lld subflow samples, "
 		       "%.3f s CPU\n", (long long)num(samp, "ticks"),

@@ -223,6 +223,8 @@ struct load_ctx {
 	char msg[200];      /* first semantic error, without "file:line: " */
 	bool deny_seen;     /* first "deny" replaces the defaults, later ones append */
 	const int *section_line; /* the reader's: line of the last section header */
+	const int *line;         /* ... and of the line being parsed */
+	int balance_line;        /* the first line that chose the balance policy, 0: none */
 };
 
 typedef int (*key_fn)(struct load_ctx *x, const char *key, const char *val);
@@ -603,6 +605,8 @@ static int set_steer(struct load_ctx *x, const char *key, const char *val,
 	if (mpsd_steer_parse(val, out))
 		return snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key '%s' (none, "
 				"handover, interactive or balance)", val, key), -EINVAL;
+	if (*out == MPSD_STEER_BALANCE && !x->balance_line && x->line)
+		x->balance_line = *x->line;
 	return 0;
 }
 
@@ -859,9 +863,13 @@ static char *next_line(char *str, int num, void *stream)
 }
 
 /* Checks that need the whole file: each access network complete. */
-static int check_access(const char *name, const struct mpsd_config *c, char *err,
-			size_t errlen)
+static int check_access(const char *name, const struct mpsd_config *c, int balance_line,
+			char *err, size_t errlen)
 {
+	if (balance_line && !c->n_access)
+		return snprintf(err, errlen, "%s:%d: policy balance needs access networks "
+				"([access NAME] sections), there are none", name, balance_line),
+		       -EINVAL;
 	for (size_t i = 0; i < c->n_access; i++) {
 		const struct mpsd_access *a = &c->access[i];
 
@@ -910,7 +918,7 @@ static int finish(const char *name, int line, const struct text_reader *r, struc
 			 c->retry_max_ms, c->retry_base_ms);
 		return -EINVAL;
 	}
-	if (check_access(name, c, err, errlen))
+	if (check_access(name, c, x->balance_line, err, errlen))
 		return -EINVAL;
 	return check_rules(name, c, err, errlen);
 }
@@ -922,6 +930,7 @@ static int load_text(const char *name, const char *text, size_t len, struct mpsd
 	struct text_reader r = { .p = text, .end = text + len };
 
 	x.section_line = &r.section_line;
+	x.line = &r.line;
 	return finish(name, ini_parse_stream(next_line, &r, handler, &x), &r, &x, err, errlen);
 }
 

@@ -23,13 +23,31 @@ static json_t *end_json(const char *dev, const struct mps_addr *l, const struct 
 			 addr_json(r));
 }
 
-static json_t *record_json(const struct mpsd_steer_record *r, uint64_t now)
+static const char *access_name(const struct mpsd_config *cfg, unsigned i)
+{
+	return i < cfg->n_access ? cfg->access[i].name : "?";
+}
+
+/* A balance decision's measured values: the connection's rate, the networks' utilisations. */
+static void balance_fields(json_t *j, const struct mpsd_config *cfg,
+			   const struct mpsd_decision *dec)
+{
+	json_object_set_new(j, "from_access", json_string(access_name(cfg, dec->bal_from)));
+	json_object_set_new(j, "to_access", json_string(access_name(cfg, dec->bal_to)));
+	json_object_set_new(j, "rate_bps", json_integer((json_int_t)dec->bal_rate_bps));
+	json_object_set_new(j, "from_util", json_real(dec->bal_from_pm / 1000.0));
+	json_object_set_new(j, "to_util", json_real(dec->bal_to_pm / 1000.0));
+}
+
+static json_t *record_json(const struct mpsd_config *cfg, const struct mpsd_steer_record *r,
+			   uint64_t now)
 {
 	const struct mpsd_decision *dec = &r->dec;
+	json_t *j;
 
 	if (!r->at_ms)
 		return json_null();
-	return json_pack("{s:s, s:s, s:s?, s:I, s:o, s:o, s:I, s:I, s:I, s:i, s:I}",
+	j = json_pack("{s:s, s:s, s:s?, s:I, s:o, s:o, s:I, s:I, s:I, s:i, s:I}",
 			 "policy", mpsd_steer_name(r->policy),
 			 "reason", mpsd_reason_name(dec->reason),
 			 "health", dec->reason == MPSD_R_UNHEALTHY ? mpsd_health_name(dec->why)
@@ -42,6 +60,9 @@ static json_t *record_json(const struct mpsd_steer_record *r, uint64_t now)
 			 "from_min_rtt_us", (json_int_t)dec->from_min_rtt_us,
 			 "from_backoff", (int)dec->from_backoff,
 			 "from_stall_ms", (json_int_t)dec->from_stall_ms);
+	if (j && dec->reason == MPSD_R_BALANCE)
+		balance_fields(j, cfg, dec);
+	return j;
 }
 
 json_t *ctlsteer_conn(struct mpsd *d, const struct mpsd_conn *c)
@@ -58,7 +79,7 @@ json_t *ctlsteer_conn(struct mpsd *d, const struct mpsd_conn *c)
 			 "primary", s->has_primary ? end_json("", &s->pri_local, &s->pri_remote)
 						   : json_null(),
 			 "decisions", (json_int_t)s->decisions,
-			 "last", record_json(&s->last, now_ms()));
+			 "last", record_json(&d->cfg, &s->last, now_ms()));
 }
 
 json_t *ctlsteer_subflow(const struct mpsd_sf *sf)
@@ -81,10 +102,27 @@ json_t *ctlsteer_subflow(const struct mpsd_sf *sf)
 			 "received_bytes", (json_int_t)h->d_received);
 }
 
+/* The balance policy's last window: each access network's utilisation, and its plans. */
+static json_t *balance_status(const struct mpsd *d)
+{
+	const struct mpsd_balancer *b = &d->balancer;
+	json_t *nets = json_array();
+
+	for (size_t i = 0; i < d->cfg.n_access; i++)
+		json_array_append_new(nets, json_pack("{s:s, s:I, s:f}", "name",
+						      d->cfg.access[i].name, "capacity_bps",
+						      (json_int_t)d->cfg.access[i].capacity,
+						      "utilisation", b->util_pm[i] / 1000.0));
+	return json_pack("{s:o, s:f, s:s, s:I, s:I}", "access", nets, "spread",
+			 b->spread_pm / 1000.0, "verdict",
+			 b->rounds ? mpsd_bal_verdict_name(b->verdict) : "none yet", "rounds",
+			 (json_int_t)b->rounds, "moves", (json_int_t)b->moves);
+}
+
 json_t *ctlsteer_status(struct mpsd *d)
 {
 	const struct mpsd_steer_stats *st = &d->steer.stats;
-	json_t *pol = json_object();
+	json_t *pol = json_object(), *j;
 
 	for (int k = MPSD_STEER_NONE + 1; k < MPSD_STEER_N; k++) {
 		json_t *reasons = json_object();
@@ -98,7 +136,7 @@ json_t *ctlsteer_status(struct mpsd *d)
 					      (json_int_t)st->decisions[k], "connections",
 					      (json_int_t)st->conns[k], "reasons", reasons));
 	}
-	return json_pack("{s:s, s:I, s:o, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}}",
+	j = json_pack("{s:s, s:I, s:o, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}}",
 			 "default", mpsd_steer_name(d->cfg.steer.dflt),
 			 "steered", (json_int_t)d->conns.n_steered, "policies", pol,
 			 "pinned_skips", (json_int_t)st->pinned_skips,
@@ -108,11 +146,14 @@ json_t *ctlsteer_status(struct mpsd *d)
 			 "subflows", (json_int_t)d->sampler.subflows,
 			 "errors", (json_int_t)d->sampler.errors,
 			 "cpu_us", (json_int_t)d->sampler.cpu_us);
+	if (j && d->cfg.n_access)
+		json_object_set_new(j, "balance", balance_status(d));
+	return j;
 }
 
 json_t *ctlsteer_decision(struct mpsd *d, const struct mpsd_conn *c)
 {
-	json_t *j = record_json(&c->steer.last, now_ms());
+	json_t *j = record_json(&d->cfg, &c->steer.last, now_ms());
 
 	if (json_is_object(j)) {
 		json_object_set_new(j, "event", json_string("decision"));

@@ -223,6 +223,8 @@ static int start(struct mpsd *d)
 	if (err)
 		return err;
 	steer_init(d);
+	/* The cross-connection policy: steer.c knows it only by its ops. */
+	steer_register(d, MPSD_STEER_BALANCE, &balance_steer_ops);
 	err = events_reconcile(d);
 	if (err)
 		return err;

@@ -10,6 +10,7 @@
  *   config.c   the config file (inih) -> struct mpsd_config; pure
  *   policy.c   which subflows a connection should have; pure
  *   balance.c  the balance policy: primaries spread over access networks; pure
+ *   balancer.c the balance policy in the daemon: measuring windows, plans applied
  *   decide.c   subflow health and the handover / interactive decisions; pure
  *   sample.c   health sampling: one sock_diag dump per tick, interface counters
  *   probe.c    echo probes of the paths of interactive connections (fresh RTTs)
@@ -405,6 +406,10 @@ struct mpsd_decision {
 	uint32_t from_rtt_us, to_rtt_us, from_min_rtt_us;
 	unsigned from_backoff;
 	uint64_t from_stall_ms;     /* how long nothing was acked */
+	/* BALANCE: the connection's rate and the access networks' measured utilisations */
+	uint64_t bal_rate_bps;
+	uint8_t bal_from, bal_to;   /* access networks (indexes into cfg.access) */
+	uint16_t bal_from_pm, bal_to_pm; /* utilisation, per mille, when decided */
 };
 /* Returns true and fills out when the primary should change; st is updated. */
 bool mpsd_decide_handover(const struct mpsd_handover_cfg *cfg, const struct mpsd_path *p,
@@ -606,6 +611,14 @@ struct mpsd_conn_steer {
 	struct mpsd_steer_record last;
 };
 
+/* What the balance policy keeps of a connection (balancer.c). */
+struct mpsd_conn_bal {
+	uint64_t window_ms;      /* the window bytes[] belongs to (its start) */
+	uint64_t bytes[2];       /* sent, received in that window */
+	uint64_t rate_bps;       /* busier direction over the last window */
+	uint64_t moved_ms;       /* last move by the policy, 0: never (the dwell counts from it) */
+	uint64_t moves;
+};
 struct mpsd_conn {
 	uint32_t token;
 	enum mpsd_conn_state state;
@@ -637,6 +650,7 @@ struct mpsd_conn {
 	uint64_t seen_gen;       /* reconciliation generation */
 	uint64_t created_ms;
 	struct mpsd_conn_steer steer;
+	struct mpsd_conn_bal bal;
 };
 /* The table, and the connections waiting for an update once the pending events are read. */
 struct mpsd_conns {
@@ -824,6 +838,22 @@ struct json_t *ctlsteer_subflow(const struct mpsd_sf *sf);               /* subf
 struct json_t *ctlsteer_status(struct mpsd *d);                          /* status: "steering" */
 struct json_t *ctlsteer_decision(struct mpsd *d, const struct mpsd_conn *c); /* monitor event */
 
+/* ---- balancer.c ---- */
+/* The balance policy's measuring window (one per daemon). */
+struct mpsd_balancer {
+	uint64_t window_ms;                       /* its start, 0: not started */
+	uint64_t sf_bytes[MPSD_MAX_ACCESS][2];    /* what subflows moved on each network */
+	uint64_t if_bytes[MPSD_MAX_ACCESS][2];    /* dedicated interfaces' counters at the start */
+	bool has_if[MPSD_MAX_ACCESS];
+	unsigned util_pm[MPSD_MAX_ACCESS];        /* last window's utilisation, per mille */
+	unsigned spread_pm;                       /* ... their spread */
+	enum mpsd_bal_verdict verdict;            /* of the last decision */
+	bool settling;                            /* the current window follows moves */
+	uint64_t rounds, moves;
+};
+/* The balance policy's steering ops (cross-connection: `tick`), registered by main.c. */
+extern const struct mpsd_steer_ops balance_steer_ops;
+
 /* ---- events.c ---- */
 struct mpsd_events {
 	struct mps_pm *sock;  /* subscribed to mptcp_pm events */
@@ -914,6 +944,7 @@ struct mpsd {
 	struct mpsd_sampler sampler;
 	struct mpsd_probes probes;
 	struct mpsd_steer steer;
+	struct mpsd_balancer balancer;
 	int sfd;                 /* signalfd */
 	struct mpsd_timer reconcile_timer;
 	/* Re-reads the config file (SIGHUP or "reload"); 0 or -errno with a message in err. */

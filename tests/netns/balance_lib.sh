@@ -110,6 +110,34 @@ bal_server_conf() {
 	[ -z "${4:-}" ] || printf '%s\n' "$4" >>"$1"
 }
 
+# The server's steering in the comparisons (appended to bal_server_conf): no steering keeps
+# every connection on AP-A, where it was made; the balance policy starts from there.
+NONE_CONF=$'[interfaces]\nbackup = 10.2.0.0/24'
+BALANCE_CONF="$NONE_CONF"$'\n[steering]\npolicy = balance\n'
+BALANCE_CONF+=$'[balance]\ninterval_ms = 1000\ndwell_ms = 5000'
+
+# bal_static_conf N: the steering of a split fixed in advance (for bal_server_conf): odd
+# clients on AP-A, even ones on AP-B, by backup rules on their other address.
+bal_static_conf() {
+	local k a="" b=""
+	for ((k = 1; k <= $1; k++)); do
+		if ((k % 2)); then b+=" $(bal_addr B $k)"; else a+=" $(bal_addr A $k)"; fi
+	done
+	printf '[interfaces]\nbackup =%s%s' "$a" "$b"
+}
+
+# bal_variant_conf VARIANT FILE CAP_A CAP_B N: the server's config of one arm of the
+# comparisons: none | static | balance | active (no primary: every subflow active).
+bal_variant_conf() {
+	case $1 in
+	none) bal_server_conf "$2" "$3" "$4" "$NONE_CONF" ;;
+	static) bal_server_conf "$2" "$3" "$4" "$(bal_static_conf "$5")" ;;
+	balance) bal_server_conf "$2" "$3" "$4" "$BALANCE_CONF" ;;
+	active) bal_server_conf "$2" "$3" "$4" ;;
+	*) fail "unknown variant $1" ;;
+	esac
+}
+
 # bal_iperf_servers N: one iperf3 server per client (port 5200+k) under `mpsteer run`,
 # and a plain TCP one for the background load (port 5300).
 bal_iperf_servers() {
