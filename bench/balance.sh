@@ -6,7 +6,10 @@
 #            server's mpsteerd flags every subflow through AP-B backup);
 #   static   a split fixed in advance: odd clients on AP-A, even clients on AP-B (backup rules
 #            by client address);
-#   balance  mpsteerd's balance policy moves primaries from the measured loads.
+#   balance  mpsteerd's balance policy moves primaries from the measured loads;
+#   active   (for reference) no primary at all: both subflows of every connection active,
+#            the kernel's scheduler spreads each connection over both APs. Not what a
+#            deployment that keeps one AP per client (the research's setting) can use.
 # Topology: tests/netns/balance_lib.sh (client k: 10.1.0.10+k via AP-A, 10.2.0.10+k via AP-B; the
 # server's sa/sb shaped to CAP_A/CAP_B Mbit/s by tbf; background host on AP-A).
 #
@@ -20,11 +23,11 @@
 # aggregate goodput (what the iperf3 receivers got, clients and background, per second,
 # over CAP_A + CAP_B), primary switches (mpsteerd's counter).
 #
-# Usage: bench/balance.sh [VARIANTS="none static balance"] [N=8]
+# Usage: bench/balance.sh [VARIANTS="none static balance active"] [N=8]
 # Env: CAP_A (60) CAP_B (40) BG (15) LIGHT ("2 1 4 2 1 2", cycled) WARM (10) WIN (10),
 # BAL_MTU (9000), MPSTEER, MPSTEERD. Needs root.
 set -eu
-VARIANTS=${1:-none static balance}
+VARIANTS=${1:-none static balance active}
 N=${2:-8}
 CAP_A=${CAP_A:-60}
 CAP_B=${CAP_B:-40}
@@ -51,26 +54,6 @@ rate() {
 	fi
 }
 
-# conf VARIANT: the server's mpsteerd config of a variant.
-conf() {
-	local k a="" b=""
-	case $1 in
-	none) bal_server_conf "$TMP/$1.conf" "$CAP_A" "$CAP_B" $'[interfaces]\nbackup = 10.2.0.0/24' ;;
-	static)
-		for ((k = 1; k <= N; k++)); do
-			if ((k % 2)); then b+=" $(bal_addr B $k)"; else a+=" $(bal_addr A $k)"; fi
-		done
-		bal_server_conf "$TMP/$1.conf" "$CAP_A" "$CAP_B" \
-			"$(printf '[interfaces]\nbackup =%s%s' "$a" "$b")"
-		;;
-	balance)
-		bal_server_conf "$TMP/$1.conf" "$CAP_A" "$CAP_B" \
-			"$(printf '[policy]\ndefault = balance\n[balance]\ninterval_ms = 1000\ndwell_ms = 5000')"
-		;;
-	*) fail "unknown variant $1" ;;
-	esac
-}
-
 # goodput FILE T0 T1: Mbit/s the iperf3 receiver of FILE got between T0 and T1 seconds.
 goodput() {
 	jq --argjson t0 "$1" --argjson t1 "$2" '[.intervals[].sum |
@@ -78,9 +61,14 @@ goodput() {
 		if length == 0 then 0 else (add / length / 1e6) end' "$3"
 }
 
+# util BYTES CAP: utilisation of an AP that sent BYTES in the window.
+util() {
+	awk -v d="$1" -v c="$2" -v w="$WIN" 'BEGIN { printf "%.3f", d * 8 / w / c / 1e6 }'
+}
+
 run() {
 	local v=$1 k t0 t1 a0 b0 a1 b1 ua ub secs=$((WARM + WIN + 2)) sum=0 g pids=()
-	conf "$v"
+	bal_variant_conf "$v" "$TMP/$v.conf" "$CAP_A" "$CAP_B" "$N"
 	daemon_up "$SRV" "$TMP/$v.conf" 2>"$TMP/$v.log"
 	bal_background "${BG}M" "$secs" "$TMP/$v-bg.json"
 	pids+=("$BG_PID")
@@ -93,8 +81,8 @@ run() {
 	sleep "$WIN"
 	read -r a1 b1 < <(bal_txbytes)
 	for p in "${pids[@]}"; do wait "$p" || true; done
-	ua=$(awk -v d=$((a1 - a0)) -v c="$CAP_A" -v w="$WIN" 'BEGIN { printf "%.3f", d * 8 / w / c / 1e6 }')
-	ub=$(awk -v d=$((b1 - b0)) -v c="$CAP_B" -v w="$WIN" 'BEGIN { printf "%.3f", d * 8 / w / c / 1e6 }')
+	ua=$(util $((a1 - a0)) "$CAP_A")
+	ub=$(util $((b1 - b0)) "$CAP_B")
 	t0=$WARM t1=$((WARM + WIN))
 	for f in "$TMP/$v-bg.json" "$TMP/$v"-[0-9]*.json; do
 		g=$(goodput "$t0" "$t1" "$f") || fail "no iperf3 report in $f"
@@ -104,7 +92,7 @@ run() {
 	RES_J[$v]=$(awk -v a="$ua" -v b="$ub" 'BEGIN { s = a * a + b * b;
 		if (s == 0) print "nan"; else printf "%.3f", (a + b) ^ 2 / (2 * s) }')
 	RES_G[$v]=$(awk -v g="$sum" -v c=$((CAP_A + CAP_B)) 'BEGIN { printf "%.3f", g / c }')
-	RES_SW[$v]=$(mps "$SRV" -j status | jq -r '.decisions.balance // .primary_switches // 0')
+	RES_SW[$v]=$(mps "$SRV" -j status | jq -r '.steering.policies.balance.reasons.balance // 0')
 	daemon_down "$DPID"
 	log "$v: AP-A $ua AP-B $ub Jain ${RES_J[$v]} goodput ${RES_G[$v]} of capacity"
 }
