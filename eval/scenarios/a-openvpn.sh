@@ -149,26 +149,30 @@ wait "$UP_PID" 2>/dev/null || true
 got=$(stat -c %s "$TMP/upload.got")
 [ "$got" = $((2 * SIZE * 1000000)) ] || fail "the uploads arrived incomplete: $got bytes"
 
-# figures ARM: "share_before share_after reaction_ms goodput_Mbps" from ARM.csv: the share
-# of the download on path A before the switch, on path B from 1 s after it to the end; the
-# time from the switch to the first interval with >= 90% of the download on path B.
+# figures ARM: "share_before share_after reaction_ms rate_Mbps dip_ms" from ARM.csv: the share
+# of the traffic received on path A before the switch, on path B from 1 s after it to the
+# end; the time from the switch to the first interval with >= 90% of it on path B; the mean
+# received rate; the longest run of intervals within 3 s after the switch whose received
+# rate fell below half the mean of the 2 s before it (the disruption the switch caused).
 figures() {
 	local ts
 	ts=$(cut -d, -f1 "$EVAL_OUT/$1.events.csv")
 	awk -F, -v ts="$ts" 'NR == 1 { next }
 		{ a = $2; b = $4; dt = $1 - p; p = $1 }
 		$1 <= ts { ba += a * dt; bt += (a + b) * dt }
+		$1 > ts - 2 && $1 <= ts { pre += (a + b) * dt; pt += dt }
 		$1 > ts + 1 { aa += b * dt; at += (a + b) * dt }
 		$1 > ts && !r && a + b > 0 && b / (a + b) >= 0.9 { r = ($1 - ts) * 1000 }
+		$1 > ts && $1 <= ts + 3 {
+			if (a + b < pre / pt / 2) { run += dt; if (run > dip) dip = run } else run = 0 }
 		{ tot += (a + b) * dt; end = $1 }
-		END { printf "%.1f %.1f %.0f %.1f\n", 100 * ba / bt, 100 * aa / at, r,
-			tot / end }' \
-		"$EVAL_OUT/$1.csv"
+		END { printf "%.1f %.1f %.0f %.1f %.0f\n", 100 * ba / bt, 100 * aa / at, r,
+			tot / end, dip * 1000 }' "$EVAL_OUT/$1.csv"
 }
 for a in mpsteer in-kernel; do
 	eval_require "$EVAL_OUT/$a.csv" 10 "per-path samples of the $a arm"
-	read -r before after react gp < <(figures "$a")
-	echo "$a $before $after $react $gp" >>"$TMP/figures"
+	read -r before after react gp dip < <(figures "$a")
+	echo "$a $before $after $react $gp $dip" >>"$TMP/figures"
 	log "$a: path A ${before}% before the switch, path B ${after}% after; reaction ${react} ms"
 done
 
@@ -206,8 +210,8 @@ plot() {
 }
 plot openvpn_paths.png
 
-read -r _ mb ma mr mg < <(grep '^mpsteer ' "$TMP/figures")
-read -r _ kb ka kr kg < <(grep '^in-kernel ' "$TMP/figures")
+read -r _ mb ma mr mg md < <(grep '^mpsteer ' "$TMP/figures")
+read -r _ kb ka kr kg kd < <(grep '^in-kernel ' "$TMP/figures")
 mby=$(awk '$1 == "mpsteer" { print $2 }' "$TMP/bystander")
 kby=$(awk '$1 == "in-kernel" { print $2 }' "$TMP/bystander")
 eval_md "OpenVPN $(openvpn --version | head -n1 | cut -d' ' -f2) (TCP, unmodified, both ends" \
@@ -227,10 +231,13 @@ printf '%s\t%s\t%s\n' "" "mpsteer primary (per connection)" "in-kernel endpoint 
 	"received on path B from 1 s after the switch" "$ma%" "$ka%" \
 	"switch to the first 100 ms sample with >= 90% received on path B" "$mr ms" "$kr ms" \
 	"mean received rate, both paths" "$mg Mbit/s" "$kg Mbit/s" \
+	"received rate below half its level, within 3 s after the switch" "$md ms" "$kd ms" \
 	"another connection of the client (bystander): its traffic on path B after the switch" \
 	"$mby%" "$kby%" | eval_md_table
 eval_headline "received on the new path from 1 s after the switch" "mpsteer" "$ma" "in-kernel" \
 	"$ka" %
+eval_headline "interruption at the switch (rate below half, 100 ms samples)" "mpsteer" \
+	"$md" "in-kernel" "$kd" ms
 eval_headline "another connection of the client moved along (its traffic on the new path)" \
 	"mpsteer" "$mby" "in-kernel" "$kby" %
 eval_done
