@@ -43,37 +43,12 @@ reconcile_interval = 2
 [interfaces]
 allow = s*
 EOF2
-cat >"$TMP/burst.py" <<'PY'
-import socket, sys
-addr, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-ok = 0
-for i in range(n):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
-    try:
-        s.connect((addr, port))
-        ok += 1
-    except OSError:
-        pass
-    s.close()
-print(ok, flush=True)
-PY
-# Accepts MPTCP connections and closes them at once.
-cat >"$TMP/close.py" <<'PY'
-import socket, sys
-ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
-ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-ls.bind(("0.0.0.0", int(sys.argv[1])))
-ls.listen(4096)
-while True:
-    ls.accept()[0].close()
-PY
 
 daemon_start "$SRV" "$TMP/server.conf"
 SPID=$DPID
 daemon_start "$CLI" "$TMP/client.conf"
 CPID=$DPID
-bg "$SRV" python3 "$TMP/close.py" 8081
-wait_for 10 "close.py listening" listening "$SRV" 8081
+close_server "$SRV" 8081
 ncat_sink "$SRV" 8080 "$TMP/sink.out"
 for i in 1 2 3; do ncat_hold "$CLI" $SRV4 8080 "hello $i"; done
 wait_eq 10 "3 held connections (their lines arrived)" 3 grep -c '^hello [1-3]$' "$TMP/sink.out"
@@ -97,8 +72,8 @@ log "start: client daemon ${rss0_c} kB, server daemon ${rss0_s} kB"
 log "burst of $((N_PROC * N_EACH)) connections"
 pids=()
 for ((i = 0; i < N_PROC; i++)); do
-	ip netns exec "$CLI" python3 "$TMP/burst.py" $SRV4 8081 $N_EACH >"$TMP/burst.$i" &
-	pids+=($!)
+	burst_bg "$CLI" $SRV4 8081 $N_EACH "$TMP/burst.$i"
+	pids+=("$BG_PID")
 done
 for p in "${pids[@]}"; do wait "$p" || fail "a burst client failed"; done
 made=$(cat "$TMP"/burst.* | awk '{ s += $1 } END { print s }')
@@ -125,7 +100,8 @@ check "every connection's events handled, or overflow resynced" 1 \
 printf '[daemon]\nevent_buffer = 64K\n' >>"$TMP/client.conf"
 check "reload request" true "$(ctl "$CLI" '{"v":1,"cmd":"reload"}' | jq .ok)"
 kill -STOP "$CPID"
-ip netns exec "$CLI" python3 "$TMP/burst.py" $SRV4 8081 2000 >/dev/null
+burst_bg "$CLI" $SRV4 8081 2000 /dev/null
+wait "$BG_PID" || fail "the burst failed"
 kill -CONT "$CPID"
 log "overflow phase done"
 wait_ge 30 "the overflow was answered by a resync" $((rs + 1)) dstat "$CLI" resyncs

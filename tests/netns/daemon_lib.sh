@@ -29,6 +29,97 @@ daemon_test_init() {
 	daemon_topo "$1"
 }
 
+# dview NS / kview NS: the daemon's view and the kernel's (sock_diag) of NS's MPTCP
+# connections: token and established subflows ("local>remote", sorted) of each, as one line.
+dview() {
+	ctl "$1" '{"v":1,"cmd":"conns"}' | jq -c '[.conns[] | {t: .token, s: ([.subflows[] |
+		select(.state == "established") | "\(.local)>\(.remote)"] | sort)}] | sort_by(.t)'
+}
+kview() {
+	kconns "$1" | jq -c '[.[] | select(.fallback | not) | {t: .token, s: ([.subflows[] |
+		select(.state == "ESTAB") | "\(.local)>\(.remote)"] | sort)}] | sort_by(.t)'
+}
+# view_equal SECONDS NS: waits until the daemon's view of NS equals the kernel's.
+view_equal() {
+	local k
+	k=$(kview "$2")
+	wait_eq "$1" "the daemon's view of $2 equals the kernel's ($k)" "$k" dview "$2"
+}
+# settle NS: waits for the daemon's next reconciliation (which also trims its heap), so that
+# its memory can be compared.
+settle() {
+	local r
+	r=$(dstat "$1" reconciles)
+	wait_ge 20 "a reconciliation in $1" $((r + 1)) dstat "$1" reconciles
+}
+
+# shape_paths RATE: tbf at RATE on the client's c1 and c2, so that transfers take their time.
+shape_paths() {
+	local i
+	for i in 1 2; do
+		ip netns exec "$CLI" tc qdisc add dev "c$i" root tbf rate "$1" burst 32kb latency 50ms ||
+			skip "tc tbf is not available"
+	done
+}
+
+# stream_start DONEFILE: an upload by ncat (client -> server :9000) of a stream of random data
+# that lasts until DONEFILE exists: 1 MB, 32 KB every 20 ms, 1 MB at the end. What is sent is
+# kept in $TMP/sent, what arrives in $TMP/recv. Sets SENDER; stream_check checks the end.
+stream_start() {
+	mkfifo "$TMP/feed"
+	bg "$CLI" bash -c '{ head -c 1M /dev/urandom; while [ ! -e "$1" ]; do
+		head -c 32K /dev/urandom; sleep 0.02; done; head -c 1M /dev/urandom; } |
+		tee "$2" >"$3"' feeder "$1" "$TMP/sent" "$TMP/feed"
+	FEED=$BG_PID
+	ncat_sink "$SRV" 9000 "$TMP/recv"
+	ncat_send "$CLI" $SRV4 9000 "$TMP/feed"
+	SENDER=$SEND_PID
+}
+# stream_check: after DONEFILE was made, the connection ends cleanly with the data intact.
+stream_check() {
+	wait "$SENDER" || fail "the sending ncat failed: the connection was lost"
+	wait "$FEED" || fail "the stream's writer failed"
+	kill -0 "$SINK_PID" 2>/dev/null || fail "the receiving ncat failed"
+	wait_eq 20 "everything received" "$(stat -c %s "$TMP/sent")" stat -c %s "$TMP/recv"
+	check "transfer: bytes and sha256" "$(size_sha "$TMP/sent")" "$(size_sha "$TMP/recv")"
+}
+
+# close_server NS PORT: accepts MPTCP connections on PORT and closes them at once (a
+# python3 load generator: no Debian program does that for thousands of connections).
+close_server() {
+	cat >"$TMP/close.py" <<'PY'
+import socket, sys
+ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("0.0.0.0", int(sys.argv[1])))
+ls.listen(4096)
+while True:
+    ls.accept()[0].close()
+PY
+	bg "$1" python3 "$TMP/close.py" "$2"
+	wait_for 10 "close.py listening" listening "$1" "$2"
+}
+
+# burst_bg NS ADDR PORT N OUT: N MPTCP connections to ADDR:PORT, one after another, each
+# closed at once; the number made goes to OUT. Background (BG_PID).
+burst_bg() {
+	[ -e "$TMP/burst.py" ] || cat >"$TMP/burst.py" <<'PY'
+import socket, sys
+addr, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+ok = 0
+for i in range(n):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
+    try:
+        s.connect((addr, port))
+        ok += 1
+    except OSError:
+        pass
+    s.close()
+print(ok, flush=True)
+PY
+	bg "$1" python3 "$TMP/burst.py" "$2" "$3" "$4" >"$5"
+}
+
 # ctl_test_init: netns_init for the control-socket tests, whose clients run as nobody.
 ctl_test_init() {
 	netns_init
