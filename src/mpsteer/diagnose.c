@@ -27,6 +27,7 @@ static void pm_facts(struct mps_facts *f)
 {
 	char v[32];
 
+	f->listeners_here = f->listeners_all = -1; /* unknown until counted */
 	f->enabled = mps_read_line("/proc/sys/net/mptcp/enabled", v, sizeof(v)) ? -1 : atoi(v);
 	if (!mps_read_line("/proc/sys/net/mptcp/path_manager", v, sizeof(v)))
 		f->userspace_pm = !strcmp(v, "userspace");
