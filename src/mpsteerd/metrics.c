@@ -232,32 +232,33 @@ static struct mpsd_iface_bytes *bytes_slot(struct mpsd_metrics *m, const char *i
 	return v;
 }
 
-/* One sock_diag snapshot at most every MPSD_METRICS_CACHE_MS: scrapes stay cheap. */
+/* A subflow of the dump, on the interface the daemon knows it by (no route lookup). */
+static int add_bytes(const struct mps_subflow *sf, void *data)
+{
+	struct mpsd *d = data;
+	struct mpsd_conn *c = conn_find(d, sf->token_loc);
+	struct mpsd_sf *known = c ? conn_sf_find(c, &sf->local, &sf->remote) : NULL;
+	const struct mpsd_iface *ifc = known ? links_iface(d, known->ifindex) : NULL;
+	struct mpsd_iface_bytes *b = bytes_slot(&d->metrics, ifc ? ifc->link.name : "unknown");
+
+	if (b) {
+		b->sent += sf->bytes_acked;
+		b->received += sf->bytes_received;
+	}
+	return 0;
+}
+
+/* One sock_diag dump at most every MPSD_METRICS_CACHE_MS: scrapes stay cheap. */
 static void refresh_bytes(struct mpsd *d)
 {
 	struct mpsd_metrics *m = &d->metrics;
-	struct mps_snapshot *s = NULL;
-	struct mpsd_iface_bytes *b;
-	size_t i, j;
 
 	if (m->bytes_at_ms && now_ms() - m->bytes_at_ms < MPSD_METRICS_CACHE_MS)
 		return;
 	m->bytes_at_ms = now_ms();
-	if (mps_snapshot_new(0, &s))
-		return;
 	m->n_bytes = 0;
-	for (i = 0; i < s->n_conns; i++) {
-		for (j = 0; j < s->conns[i].n_subflows; j++) {
-			const struct mps_subflow *sf = &s->conns[i].subflows[j];
-
-			b = bytes_slot(m, sf->ifname[0] ? sf->ifname : "unknown");
-			if (!b)
-				break;
-			b->sent += sf->bytes_acked;
-			b->received += sf->bytes_received;
-		}
-	}
-	mps_snapshot_free(s);
+	if (mps_diag_subflows(add_bytes, d))
+		log_debug("metrics: subflow dump failed: bytes partial until the next one");
 }
 
 static void bytes(struct mpsd *d, FILE *f)
@@ -270,8 +271,9 @@ static void bytes(struct mpsd *d, FILE *f)
 		const char *name = dir ? "mpsteerd_subflow_received_bytes" : "mpsteerd_subflow_sent_bytes";
 
 		family(f, name, "gauge", dir ? "Bytes received on the live MPTCP subflows of the "
-		       "namespace, by interface." : "Bytes sent and acknowledged on the live MPTCP "
-		       "subflows of the namespace, by interface.");
+		       "namespace, by interface (unknown: not the daemon's)." : "Bytes sent and "
+		       "acknowledged on the live MPTCP subflows of the namespace, by interface "
+		       "(unknown: not the daemon's).");
 		for (i = 0; i < m->n_bytes; i++) {
 			fprintf(f, "%s{interface=\"", name);
 			label_value(f, m->bytes[i].ifname);
