@@ -246,36 +246,43 @@ static void consume(struct pconn *c, int n)
 
 static void connect_next(struct pconn *c);
 
-static void upstream_send(struct pconn *c)
+/* The message of one stage of the client's handshake: 0 greeting, 1 auth, 2 request. */
+static int upstream_msg(struct pconn *c, int stage, uint8_t *out, size_t len)
 {
 	const struct proxy_conf *cf = &c->p->conf;
+
+	if (stage == 0)
+		return socks5_build_greeting(cf->user[0] ? SOCKS5_M_USERPASS : SOCKS5_M_NOAUTH, out,
+					     len);
+	if (stage == 1)
+		return cf->user[0] ? socks5_build_auth(cf->user, cf->password, out, len) : 0;
+	return socks5_build_request(&c->dest, out, len);
+}
+
+/* Sends the messages of stages from..2, or only that of `from` unless pipelining:
+ * with one method offered they can all go at once (two round trips saved), which
+ * not every server reads correctly. 0, or -1 when c was closed. */
+static int upstream_send(struct pconn *c, int from)
+{
 	uint8_t out[3 + SOCKS5_AUTH_MAX + SOCKS5_REQUEST_MAX];
+	int last = c->p->conf.pipeline ? 2 : from;
 	size_t off = 0;
 	int n;
 
-	/* One method offered, so the messages can be sent at once (saves two round trips). */
-	n = socks5_build_greeting(cf->user[0] ? SOCKS5_M_USERPASS : SOCKS5_M_NOAUTH, out,
-				  sizeof(out));
-	off += (size_t)n;
-	if (cf->user[0]) {
-		n = socks5_build_auth(cf->user, cf->password, out + off, sizeof(out) - off);
-		off += (size_t)(n > 0 ? n : 0);
+	for (int st = from; st <= last; st++) {
+		n = upstream_msg(c, st, out + off, sizeof(out) - off);
+		if (n < 0) {
+			refuse(c, SOCKS5_REP_FAILURE, "cannot encode the request");
+			return -1;
+		}
+		off += (size_t)n;
 	}
-	n = socks5_build_request(&c->dest, out + off, sizeof(out) - off);
-	if (n < 0) {
-		refuse(c, SOCKS5_REP_FAILURE, "cannot encode the destination");
-		return;
-	}
-	off += (size_t)n;
 	if (send_all(c->b.fd, out, off)) {
 		c->p->ctr.connect_failed++;
-		refuse(c, SOCKS5_REP_FAILURE, "the SOCKS server closed at once");
-		return;
+		refuse(c, SOCKS5_REP_FAILURE, "the SOCKS server closed during the handshake");
+		return -1;
 	}
-	c->st = PC_UPSTREAM;
-	c->up_stage = 0;
-	c->blen = 0;
-	pconn_watch(c);
+	return 0;
 }
 
 /* b is connected: the socks role answers a and relays; the client role asks the server. */
@@ -283,7 +290,12 @@ static void connected(struct pconn *c)
 {
 	local_peer(c->b.fd, &c->b_local, &c->b_peer);
 	if (c->p->conf.role == PROXY_CLIENT) {
-		upstream_send(c);
+		if (upstream_send(c, 0))
+			return;
+		c->st = PC_UPSTREAM;
+		c->up_stage = 0;
+		c->blen = 0;
+		pconn_watch(c);
 		return;
 	}
 	reply_a(c, SOCKS5_REP_OK);
@@ -612,6 +624,8 @@ static int upstream_step(struct pconn *c)
 		return 2;
 	}
 	c->up_stage += c->up_stage == 0 && !c->p->conf.user[0] ? 2 : 1;
+	if (!c->p->conf.pipeline && upstream_send(c, c->up_stage))
+		return -1;
 	return 1;
 }
 

@@ -75,7 +75,7 @@ static int set_level(const char *v, int *out)
 
 const char *const proxy_conf_keys[] = {
 	"listen", "transparent", "transparent-mode", "server", "user", "password",
-	"credentials", "allow-client", "refuse-dest", "upstream", "connect-timeout",
+	"credentials", "pipeline", "allow-client", "refuse-dest", "upstream", "connect-timeout",
 	"idle-timeout", "max-conns", "state-file", "log-level", NULL,
 };
 
@@ -105,6 +105,12 @@ static int set_key(struct proxy_conf *c, const char *k, const char *v, const cha
 	if (!strcmp(k, "refuse-dest"))
 		return *want = "a prefix (ADDR[/LEN], host bits zero) or none, at most 64",
 		       set_list(v, &c->refused, &c->refused_set);
+	if (!strcmp(k, "pipeline")) {
+		*want = "yes or no";
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return -EINVAL;
+		return c->pipeline = !strcmp(v, "yes"), 0;
+	}
 	if (!strcmp(k, "upstream")) {
 		*want = "mptcp or tcp";
 		if (strcmp(v, "mptcp") && strcmp(v, "tcp"))

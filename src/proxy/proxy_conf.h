@@ -29,6 +29,7 @@ struct proxy_conf {
 	struct acl clients;          /* who may connect (default: loopback only) */
 	struct acl refused;          /* destinations refused (default: acl_default_refused) */
 	bool clients_set, refused_set; /* the first key given replaces the default list */
+	bool pipeline;               /* client: greeting, auth and request in one write */
 	bool upstream_mptcp;         /* socks: MPTCP towards destinations (falls back to TCP) */
 	unsigned int connect_timeout; /* seconds: handshake + connect */
 	unsigned int idle_timeout;    /* seconds without a byte either way; 0 = never */
