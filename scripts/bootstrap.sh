@@ -18,7 +18,7 @@ pkgs=(
 	iproute2 nftables iperf3 ncat curl nginx-light python3 jq tmux man-db
 	golang-go gcc-multilib
 	# benchmarks: the tools users have today
-	mptcpd mptcpd-plugins
+	mptcpd mptcpd-plugins microsocks
 	# evaluation (eval/run.sh): plots, the VPN of scenario a
 	gnuplot-nox openvpn openssl
 )
