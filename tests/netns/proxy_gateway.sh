@@ -3,7 +3,8 @@
 # from a TCP-only nginx with plain curl; the gateway intercepts the connection
 # (nftables REDIRECT), carries it over MPTCP to mpsteer proxy socks, and both
 # uplinks carry the download; it completes intact when an uplink dies mid-way.
-# The gateway's local SOCKS5 endpoint works too, names resolved by the server.
+# The gateway's local SOCKS5 endpoint works too, names resolved by the server, and
+# interception by TPROXY.
 #
 #   lan ns (net.mptcp.enabled=0)   client ns = gateway (mpsteerd,     router      server ns      web ns
 #   curl http://10.8.0.2/...       proxy client :1081 transparent,    (tbf 50mbit (mpsteerd,     nginx :80
@@ -73,6 +74,24 @@ check "100 kB by SOCKS5 through the gateway" "100000 $(sha_of small.bin)" "$(siz
 rc=0
 lcurl --socks5-hostname 192.168.1.1:1080 -o /dev/null http://127.0.0.1/ 2>/dev/null || rc=$?
 check "a refused destination fails curl (CURLE_PROXY)" 97 "$rc"
+
+log "TPROXY interception, and a client that pipelines its SOCKS messages"
+ip netns exec "$CLI" nft -f - <<'NFT'
+table ip mpsteer_tp {
+	chain pre {
+		type filter hook prerouting priority mangle;
+		iifname "l0" tcp dport 8080 tproxy to :1083 meta mark set 1 accept;
+	}
+}
+NFT
+ip -n "$CLI" rule add fwmark 1 lookup 100
+ip -n "$CLI" route add local 0.0.0.0/0 dev lo table 100
+proxy_bg "$CLI" client server $SRV4:1080 transparent 0.0.0.0:1083 transparent-mode tproxy \
+	allow-client 192.168.1.0/24 pipeline yes
+TP=$PROXY_PID
+lcurl -o "$TMP/gt" http://$WEB4:8080/small.bin
+check "100 kB through the TPROXY listener" "100000 $(sha_of small.bin)" "$(size_sha "$TMP/gt")"
+wait_ge 5 "counted as completed by the TPROXY client" 1 pstat "$CLI" completed "$TP"
 
 log "an uplink dies mid-download"
 bg "$LAN" curl -sS --max-time 60 -o "$TMP/huge" http://$WEB4/huge.bin

@@ -16,7 +16,8 @@
 # web.test resolves to 10.8.0.2 in the server namespace (/etc/netns/SRV/hosts).
 #
 #   proxy_topo [lan]       builds it; sets CLI RTR SRV WEB [LAN]
-#   web_up FILE...         nginx in WEB serving $TMP/www (FILEs: NAME:BYTES of random data)
+#   web_up FILE...         nginx in WEB on 80 (v4, v6) and 8080 serving $TMP/www
+#                          (FILEs: NAME:BYTES of random data)
 #   proxy_bg NS ROLE ARGS  mpsteer proxy ROLE in NS (log in $TMP/proxy-NS-ROLE.log), $PROXY_PID
 #   pstat NS KEY [PID]     one counter of the proxy PID (default $PROXY_PID) in NS
 #                          (`mpsteer -j proxy status`)
@@ -71,7 +72,7 @@ web_up() {
 		fastcgi_temp_path $TMP/fastcgi;
 		uwsgi_temp_path $TMP/uwsgi;
 		scgi_temp_path $TMP/scgi;
-		server { listen 80; listen [::]:80; root $d; }
+		server { listen 80; listen [::]:80; listen 8080; root $d; }
 	}
 	CONF
 	bg "$WEB" nginx -c "$TMP/nginx.conf" -e "$TMP/nginx-error.log"
