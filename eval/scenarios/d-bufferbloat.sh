@@ -81,7 +81,7 @@ ours=${measured[0]}
 alts=("${measured[@]:1}")
 case $ours in handover | interactive) ;; *) alts=() ;; esac
 for alt in "${alts[@]}"; do
-	for f in 5:p50 6:p95 7:p99; do
+	for f in 6:p95 7:p99; do
 		eval_headline "${f#*:} request time" \
 			"$(rq_label "$ours")" "$(stat_of "$ours" "${f%:*}")" \
 			"$(rq_label "$alt")" "$(stat_of "$alt" "${f%:*}")" ms
