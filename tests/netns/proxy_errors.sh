@@ -5,7 +5,7 @@
 # never a crash or a stuck slot.
 #
 #   server ns: proxy socks on 127.0.0.1:1080 (loopback clients: the default)
-#              w0 10.8.0.1 ------------- w1 10.8.0.2 web ns: nginx :80
+#              w0 10.8.0.1 ------------- w1 10.8.0.2 web ns: nginx :80, sha256 server :9000
 #              no route to 10.77.0.0/16; 10.8.0.99 does not exist; port 82 drops SYNs
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -38,7 +38,21 @@ http { access_log off; client_body_temp_path $TMP/b; proxy_temp_path $TMP/p;
 CONF
 bg "$WEB" nginx -c "$TMP/nginx.conf" -e "$TMP/ngx.log"
 wait_for 10 "nginx listens" listening "$WEB" 80
-bg "$SRV" "$MPSTEER" proxy socks listen 127.0.0.1:1080 connect-timeout 2 2>"$TMP/proxy.log"
+# Port 9000 of the web host: reads to the end, then answers with the sha256 of what it got.
+bg "$WEB" python3 -c '
+import hashlib, socket
+l = socket.create_server(("0.0.0.0", 9000))
+while True:
+    c, _ = l.accept()
+    h = hashlib.sha256()
+    while b := c.recv(65536):
+        h.update(b)
+    c.sendall(h.hexdigest().encode())
+    c.close()
+'
+wait_for 10 "the sha256 server listens" listening "$WEB" 9000
+bg "$SRV" "$MPSTEER" proxy socks listen 127.0.0.1:1080 connect-timeout 2 idle-timeout 3 \
+	2>"$TMP/proxy.log"
 PROXY=$BG_PID
 wait_for 10 "the proxy listens" listening "$SRV" 1080
 
@@ -80,6 +94,29 @@ out=$(raw "${G}05010003087765622e746573740050$(printf 'GET / HTTP/1.0\r\n\r\n' |
 check "succeeded, bound to 10.8.0.1" "${OK}050000010a080001" "${out:0:20}"
 check "then the page" 1 "$(echo "${out:24}" | xxd -r -p | grep -c '^hello')"
 
+log "half-close: 4 MB up, our FIN passed on, the answer still comes back"
+head -c 4000000 /dev/urandom >"$TMP/up"
+got=$(ip netns exec "$SRV" python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", 1080))
+s.sendall(bytes.fromhex("050100" "050100010a0800022328"))
+r = b""
+while len(r) < 12:
+    r += s.recv(12 - len(r))
+assert r[:4] == bytes.fromhex("05000500"), r.hex()
+s.sendall(open(sys.argv[1], "rb").read())
+s.shutdown(socket.SHUT_WR)
+out = b""
+while b := s.recv(65536):
+    out += b
+print(out.decode())
+' "$TMP/up")
+check "the server read to our FIN and answered" "$(sha256sum "$TMP/up" | cut -d' ' -f1)" "$got"
+out=$(raw "${G}050100010a0800020050" --wait 10)
+# the reply (its bound port is the kernel's choice), then the close, before our 10 s
+check "a relayed connection idle for idle-timeout is closed" "${OK}050000010a080001 1" \
+	"${out:0:20} $(( ${#out} == 24 ))"
+
 log "200 clients stall at once; meanwhile a good request still works"
 ip netns exec "$SRV" python3 -c '
 import socket, time
@@ -94,7 +131,7 @@ check "a good request during the stall" "${OK}0500" "${out:0:8}"
 wait "$STALL" || fail "the stalled clients were not closed by the proxy"
 wait_eq 10 "no slot stuck: nothing active" 0 pstat active
 kill -0 "$PROXY" || fail "the proxy died"
-check "timeouts counted (a connect, 2 + 200 stalled handshakes)" 203 "$(pstat timeouts)"
+check "timeouts counted (a connect, 2 + 200 stalled handshakes, an idle relay)" 204 "$(pstat timeouts)"
 check "bad requests counted (BIND, UDP, ATYP 2, NUL, SOCKS4, garbage)" 6 "$(pstat bad_request)"
 # One line per refused or failed connection.
 for what in "not allowed by ruleset" "connection refused" "network unreachable" \
