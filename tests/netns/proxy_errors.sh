@@ -15,7 +15,7 @@ SRV=$(ns_new pxe-srv)
 WEB=$(ns_new pxe-web)
 link_pair "$SRV" w0 10.8.0.1/24 "$WEB" w1 10.8.0.2/24
 mkdir -p "/etc/netns/$SRV"
-trap 'rc=$?; rm -rf "/etc/netns/$SRV"; (exit $rc); _cleanup' EXIT
+trap 'rc=$?; set +e; rm -rf "/etc/netns/$SRV"; (exit $rc); _cleanup' EXIT
 # No name server: lookups of unknown names fail at once (ICMP port unreachable).
 echo "nameserver 127.0.0.1" >"/etc/netns/$SRV/resolv.conf"
 printf '10.8.0.2 web.test\n' >"/etc/netns/$SRV/hosts"

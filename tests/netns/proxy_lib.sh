@@ -45,8 +45,11 @@ proxy_topo() {
 	fi
 }
 
+# Removes the hosts file, then lib.sh's cleanup with the script's status. set +e first:
+# under set -e, "(exit 1)" would end the trap before _cleanup kills the test's processes.
 _proxy_cleanup() {
 	local rc=$?
+	set +e
 	[ -n "${_ETC_NETNS:-}" ] && rm -rf "$_ETC_NETNS"
 	(exit $rc)
 	_cleanup
