@@ -107,13 +107,15 @@ echo
 echo "access-point concentration: $N clients (2 heavy, the rest ${LIGHT// /,} Mbit/s), AP-A" \
 	"${CAP_A} Mbit/s + ${BG} Mbit/s plain TCP background, AP-B ${CAP_B} Mbit/s, MTU $BAL_MTU;" \
 	"window ${WIN}s after ${WARM}s"
-printf '%-8s %8s %8s %7s %9s %9s %10s %10s\n' variant util-A util-B Jain goodput switches \
-	"J/none" "gp/none"
+printf '%-8s %8s %8s %7s %9s %9s %8s %8s %9s %9s\n' variant util-A util-B Jain goodput \
+	switches J/none gp/none J/static gp/static
 for v in $VARIANTS; do
-	printf '%-8s %8s %8s %7s %9s %9s %10s %10s\n' "$v" "${RES_UA[$v]}" "${RES_UB[$v]}" \
+	printf '%-8s %8s %8s %7s %9s %9s %8s %8s %9s %9s\n' "$v" "${RES_UA[$v]}" "${RES_UB[$v]}" \
 		"${RES_J[$v]}" "${RES_G[$v]}" "${RES_SW[$v]}" \
 		"$(ratio "${RES_J[$v]}" "${RES_J[none]:-nan}")" \
-		"$(ratio "${RES_G[$v]}" "${RES_G[none]:-nan}")"
+		"$(ratio "${RES_G[$v]}" "${RES_G[none]:-nan}")" \
+		"$(ratio "${RES_J[$v]}" "${RES_J[static]:-nan}")" \
+		"$(ratio "${RES_G[$v]}" "${RES_G[static]:-nan}")"
 done
 echo "goodput: application bytes received (clients + background) / (CAP_A + CAP_B);" \
 	"goal for balance: Jain >= 0.95, goodput >= 0.95; took $(($(date +%s) - start)) s"
