@@ -26,18 +26,13 @@ SECS=${SECS:-15}
 QUEUE_MS=${QUEUE_MS:-500}
 . "$(dirname "$0")/../eval/lib.sh"
 . "$(dirname "$0")/../eval/lib/requests.sh"
-bench_init
-# shellcheck disable=SC2034 # where eval/lib.sh notes a missing arm
-EVAL_OUT=$TMP
-rq_tools
+rq_bench_init
 QUEUE=$((RQ_RATE * 1000000 * QUEUE_MS / 8000))
 rq_topo "$QUEUE"
 
-arms=()
-for a in $ARMS; do
-	if rq_available "$a"; then arms+=("$a"); else log "$a: not measured"; fi
-done
-[ ${#arms[@]} -gt 0 ] || fail "no arm can be measured here"
+# shellcheck disable=SC2086 # a list of words
+rq_pick $ARMS
+arms=("${RQ_ARMS[@]}")
 for ((i = 0; i < ROUNDS; i++)); do
 	for a in "${arms[@]}"; do
 		rq_bloat_run "$a" "$SECS" "$QUEUE" "$TMP/run.csv"

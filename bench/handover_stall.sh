@@ -30,17 +30,12 @@ DUR=${DUR:-5}
 POST=${POST:-2}
 . "$(dirname "$0")/../eval/lib.sh"
 . "$(dirname "$0")/../eval/lib/requests.sh"
-bench_init
-# shellcheck disable=SC2034 # where eval/lib.sh notes a missing arm
-EVAL_OUT=$TMP
-rq_tools
+rq_bench_init
 rq_topo
 
-arms=()
-for a in $ARMS; do
-	if rq_available "$a"; then arms+=("$a"); else log "$a: not measured"; fi
-done
-[ ${#arms[@]} -gt 0 ] || fail "no arm can be measured here"
+# shellcheck disable=SC2086 # a list of words
+rq_pick $ARMS
+arms=("${RQ_ARMS[@]}")
 for ((i = 0; i < N; i++)); do
 	for a in "${arms[@]}"; do
 		rq_failure_run "$a" "$MODE" "$PRE" "$DUR" "$POST" "$TMP/run.csv"

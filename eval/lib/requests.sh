@@ -14,6 +14,8 @@
 #   Wi-Fi downlink) deep.
 #
 #   rq_tools                   builds $REQGEN (eval/lib/reqgen.c) when eval_init did not
+#   rq_bench_init              bench_init and rq_tools, for the bench scripts
+#   rq_pick ARM...             RQ_ARMS: those of the arms that can be measured here
 #   rq_topo [QUEUE_BYTES]      the topology above, nginx serving /r (RQ_BYTES bytes)
 #   rq_arm_up ARM              the client's path manager for ARM (see rq_arms below)
 #   rq_arm_down ARM
@@ -46,6 +48,25 @@ RQ_BYTES=${RQ_BYTES:-2000}
 RQ_INTERVAL_MS=${RQ_INTERVAL_MS:-50}
 RQ_TIMEOUT_MS=${RQ_TIMEOUT_MS:-5000}
 _rq_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+# rq_bench_init: what a bench script does before rq_topo (eval scenarios call eval_init).
+rq_bench_init() {
+	bench_init
+	# shellcheck disable=SC2034 # where eval_missing notes an arm it cannot measure
+	EVAL_OUT=$TMP
+	rq_tools
+}
+
+# rq_pick ARM...: RQ_ARMS, the arms given that can be measured here, in order (rq_available
+# says why one cannot); fails when none can.
+rq_pick() {
+	local a
+	RQ_ARMS=()
+	for a in "$@"; do
+		if rq_available "$a"; then RQ_ARMS+=("$a"); fi
+	done
+	[ ${#RQ_ARMS[@]} -gt 0 ] || fail "no arm of '$*' can be measured here"
+}
 
 rq_tools() {
 	[ -x "${REQGEN:-}" ] && return 0

@@ -24,10 +24,9 @@ POST=${POST:-$(eval_size 2 5)}
 eval_init "request stream while path 1 fails (carrier loss, silent blackhole): ${ARMS// / vs }"
 rq_topo
 
-measured=()
-for arm in $ARMS; do
-	rq_available "$arm" || continue
-	measured+=("$arm")
+# shellcheck disable=SC2086 # a list of words
+rq_pick $ARMS
+for arm in "${RQ_ARMS[@]}"; do
 	for mode in carrier blackhole; do
 		rq_failure_run "$arm" "$mode" "$PRE" "$DUR" "$POST" "$EVAL_OUT/$mode-$arm.csv"
 		read -r n f s p50 p95 p99 gap < <(rq_stats "$EVAL_OUT/$mode-$arm.csv")
@@ -36,7 +35,6 @@ for arm in $ARMS; do
 			"p50/p95/p99 $p50/$p95/$p99 ms, longest stall $gap ms"
 	done
 done
-[ ${#measured[@]} -gt 0 ] || fail "no arm could be measured"
 
 colors=('#2ca02c' '#1f77b4' '#d62728' '#9467bd' '#ff7f0e')
 for mode in carrier blackhole; do
@@ -55,7 +53,7 @@ for mode in carrier blackhole; do
 			"offset -0.5,0"
 		printf 'plot '
 		i=0
-		for arm in "${measured[@]}"; do
+		for arm in "${RQ_ARMS[@]}"; do
 			c=${colors[$i]}
 			[ $i = 0 ] || printf ', '
 			printf "'%s' using 1:(strcol(3) eq 'ok' ? \$2 : 1/0) skip 1 with points" \
@@ -83,7 +81,7 @@ for mode in carrier blackhole; do
 	{
 		printf 'arm\trequests\tfailed\tstalled > 1 s\tp50 ms\tp95 ms\tp99 ms\t%s\n' \
 			"longest stall ms"
-		for arm in "${measured[@]}"; do
+		for arm in "${RQ_ARMS[@]}"; do
 			printf '%s\t%s\n' "$(rq_label "$arm")" \
 				"$(grep "^$mode $arm " "$TMP/stats" | cut -d' ' -f3- | tr ' ' '\t')"
 		done
@@ -96,8 +94,8 @@ stat_of() {
 	grep "^$2 $1 " "$TMP/stats" | cut -d' ' -f"$3"
 }
 # Headline rows compare mpsteerd's policy (the first arm) with each alternative.
-ours=${measured[0]}
-alts=("${measured[@]:1}")
+ours=${RQ_ARMS[0]}
+alts=("${RQ_ARMS[@]:1}")
 case $ours in handover | interactive) ;; *) alts=() ;; esac
 # bad ARM MODE: requests that failed or took over 1 s.
 bad() {

@@ -21,10 +21,9 @@ QUEUE=$((RQ_RATE * 1000000 * QUEUE_MS / 8000))
 eval_init "request stream with a bloated queue on path 1: ${ARMS// / vs }"
 rq_topo "$QUEUE"
 
-measured=()
-for arm in $ARMS; do
-	rq_available "$arm" || continue
-	measured+=("$arm")
+# shellcheck disable=SC2086 # a list of words
+rq_pick $ARMS
+for arm in "${RQ_ARMS[@]}"; do
 	rq_bloat_run "$arm" "$SECS" "$QUEUE" "$EVAL_OUT/$arm.csv"
 	read -r n f s p50 p95 p99 gap < <(rq_stats "$EVAL_OUT/$arm.csv")
 	echo "$arm $n $f $s $p50 $p95 $p99 $gap" >>"$TMP/stats"
@@ -34,7 +33,6 @@ for arm in $ARMS; do
 		awk -v n="$n" 'BEGIN { print "ms,fraction" } { printf "%s,%.4f\n", $1, NR / n }' \
 			>"$EVAL_OUT/cdf-$arm.csv"
 done
-[ ${#measured[@]} -gt 0 ] || fail "no arm could be measured"
 
 colors=('#2ca02c' '#1f77b4' '#d62728' '#9467bd' '#ff7f0e')
 {
@@ -50,7 +48,7 @@ colors=('#2ca02c' '#1f77b4' '#d62728' '#9467bd' '#ff7f0e')
 	echo "set label 1 'p95' at graph 0.01, first 0.95 offset 0,0.6 textcolor rgb 'gray40'"
 	printf 'plot '
 	i=0
-	for arm in "${measured[@]}"; do
+	for arm in "${RQ_ARMS[@]}"; do
 		[ $i = 0 ] || printf ', '
 		printf "'%s' using 1:2 skip 1 with steps lw 2 lc rgb '%s' title '%s'" \
 			"$EVAL_OUT/cdf-$arm.csv" "${colors[$i]}" "$(rq_label "$arm")"
@@ -66,7 +64,7 @@ eval_md "The request stream of scenario c ($RQ_BYTES-byte responses every $RQ_IN
 	"time: from when the request was sent to the last byte of its response."
 {
 	printf 'arm\trequests\tfailed\tstalled > 1 s\tp50 ms\tp95 ms\tp99 ms\tlongest stall ms\n'
-	for arm in "${measured[@]}"; do
+	for arm in "${RQ_ARMS[@]}"; do
 		printf '%s\t%s\n' "$(rq_label "$arm")" \
 			"$(grep "^$arm " "$TMP/stats" | cut -d' ' -f2- | tr ' ' '\t')"
 	done
@@ -77,8 +75,8 @@ stat_of() {
 	grep "^$1 " "$TMP/stats" | cut -d' ' -f"$2"
 }
 # Headline rows compare mpsteerd's policy (the first arm) with each alternative.
-ours=${measured[0]}
-alts=("${measured[@]:1}")
+ours=${RQ_ARMS[0]}
+alts=("${RQ_ARMS[@]:1}")
 case $ours in handover | interactive) ;; *) alts=() ;; esac
 for alt in "${alts[@]}"; do
 	for f in 6:p95 7:p99; do
