@@ -31,7 +31,6 @@ static const uint8_t families[] = { AF_INET, AF_INET6 };
 /* The carried values are ABI; where the host's uapi has them they must agree. */
 _Static_assert(MPS_INET_DIAG_REQ_PROTOCOL == INET_DIAG_REQ_PROTOCOL, "INET_DIAG_REQ_PROTOCOL");
 _Static_assert(MPS_INET_DIAG_INFO == INET_DIAG_INFO, "INET_DIAG_INFO");
-_Static_assert(MPS_INET_DIAG_REQ_BYTECODE == INET_DIAG_REQ_BYTECODE, "INET_DIAG_REQ_BYTECODE");
 _Static_assert(MPS_INET_DIAG_ULP_INFO == INET_DIAG_ULP_INFO, "INET_DIAG_ULP_INFO");
 _Static_assert(MPS_INET_DIAG_CGROUP_ID == INET_DIAG_CGROUP_ID, "INET_DIAG_CGROUP_ID");
 _Static_assert(MPS_INET_ULP_INFO_MPTCP == INET_ULP_INFO_MPTCP, "INET_ULP_INFO_MPTCP");
@@ -450,81 +449,112 @@ void mps_diag_sock_free(struct mps_diag_sock *s)
 	free(s);
 }
 
-int mps_diag_subflows_established(struct mps_diag_sock *s, mps_subflow_cb cb, void *data)
+int mps_diag_conns_on(struct mps_diag_sock *s, mps_conn_cb cb, void *data)
 {
-	struct dump_ctx d = { .sf_cb = cb, .data = data };
+	struct dump_ctx d = { .conn_cb = cb, .data = data };
 
-	return dump_both(s ? &s->nl : NULL, IPPROTO_TCP, 1u << MPS_TCP_ESTABLISHED, sf_msg_cb, &d);
+	return dump_both(&s->nl, IPPROTO_MPTCP, STATES_NO_LISTEN, conn_msg_cb, &d);
 }
 
-/*
- * The filter, one block of 20 bytes per pair, then a final "reject":
- *   S_EQ lport  yes: next op          no: next block
- *   D_EQ rport  yes: the JMP          no: next block
- *   JMP         to the end (accept: the program ran exactly to its end)
- *   ...
- *   JMP 8       past the end (reject)
- * The kernel's audit follows the "yes" offsets, which step through every op in order, and
- * accepts a "no" offset up to 4 past the end; a port comparison keeps its port in the "no"
- * field of the op that follows it.
- */
-static size_t put_port_filter(uint8_t *bc, const struct mps_port_pair *pairs, size_t n)
+static void put_sockid(struct inet_diag_sockid *id, const struct mps_sock_id *k)
 {
-	const size_t block = 20, total = n * block + 4;
-	struct inet_diag_bc_op *op = (struct inet_diag_bc_op *)bc;
+	const struct mps_addr *a[2] = { &k->local, &k->remote };
+	__be32 *ip[2] = { id->idiag_src, id->idiag_dst };
 
-	for (size_t i = 0; i < n; i++, op += 5) {
-		size_t off = i * block;
-
-		op[0] = (struct inet_diag_bc_op){ INET_DIAG_BC_S_EQ, 8, block };
-		op[1] = (struct inet_diag_bc_op){ 0, 0, pairs[i].local };
-		op[2] = (struct inet_diag_bc_op){ INET_DIAG_BC_D_EQ, 8, 12 };
-		op[3] = (struct inet_diag_bc_op){ 0, 0, pairs[i].remote };
-		op[4] = (struct inet_diag_bc_op){ INET_DIAG_BC_JMP, 4,
-						  (uint16_t)(total - (off + 16)) };
+	for (int i = 0; i < 2; i++) {
+		if (k->family == AF_INET6 && a[i]->family == AF_INET) {
+			ip[i][2] = htonl(0xffff); /* ::ffff:a.b.c.d */
+			memcpy(&ip[i][3], &a[i]->v4, 4);
+		} else {
+			memcpy(ip[i], &a[i]->v6, a[i]->family == AF_INET ? 4 : 16);
+		}
 	}
-	*op = (struct inet_diag_bc_op){ INET_DIAG_BC_JMP, 4, 8 };
-	return total;
+	id->idiag_sport = htons(k->local.port);
+	id->idiag_dport = htons(k->remote.port);
+	id->idiag_if = (uint32_t)k->ifindex;
+	id->idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+	id->idiag_cookie[1] = INET_DIAG_NOCOOKIE;
 }
 
-int mps_diag_subflows_ports(struct mps_diag_sock *s, const struct mps_port_pair *pairs, size_t n,
-			    mps_subflow_cb cb, void *data)
+#define LOOKUP_BATCH 128 /* replies of one batch fit a default receive buffer */
+
+struct lookup_ctx {
+	uint32_t seq0;
+	size_t n, answered;
+	bool *found;
+	mps_subflow_cb cb;
+	void *data;
+	int err;
+};
+
+static void lookup_reply(const struct nlmsghdr *nlh, struct lookup_ctx *x)
 {
-	struct dump_ctx d = { .sf_cb = cb, .data = data };
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	size_t len, i;
-	uint8_t *bc;
+	struct mps_subflow sf;
+	size_t i = nlh->nlmsg_seq - x->seq0;
+
+	if (i >= x->n)
+		return; /* not an answer to this batch */
+	x->answered++;
+	if (nlh->nlmsg_type != SOCK_DIAG_BY_FAMILY || mps_diag_parse_subflow(nlh, &sf))
+		return; /* NLMSG_ERROR (not found) or not a subflow */
+	if (x->found)
+		x->found[i] = true;
+	if (!x->err)
+		x->err = x->cb(&sf, x->data);
+}
+
+static int lookup_batch(struct mps_nl *nl, const struct mps_sock_id *ids, size_t n,
+			struct lookup_ctx *x)
+{
+	char buf[LOOKUP_BATCH * 96], rbuf[32768];
+	struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, sizeof(buf));
+
+	x->seq0 = nl->seq + 1;
+	x->n = n;
+	x->answered = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(mnl_nlmsg_batch_current(b));
+		struct inet_diag_req_v2 *r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+
+		nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		nlh->nlmsg_flags = NLM_F_REQUEST;
+		nlh->nlmsg_seq = ++nl->seq;
+		r->sdiag_family = (uint8_t)ids[i].family;
+		r->sdiag_protocol = IPPROTO_TCP;
+		r->idiag_states = STATES_ALL;
+		r->idiag_ext = 1 << (MPS_INET_DIAG_INFO - 1);
+		put_sockid(&r->id, &ids[i]);
+		mnl_nlmsg_batch_next(b);
+	}
+	if (mnl_socket_sendto(nl->sk, mnl_nlmsg_batch_head(b), mnl_nlmsg_batch_size(b)) < 0) {
+		mnl_nlmsg_batch_stop(b);
+		return -errno;
+	}
+	mnl_nlmsg_batch_stop(b);
+	while (x->answered < n) {
+		ssize_t len = mnl_socket_recvfrom(nl->sk, rbuf, sizeof(rbuf));
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)rbuf;
+		int left = (int)len;
+
+		if (len < 0)
+			return -errno;
+		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
+			lookup_reply(nlh, x);
+	}
+	return 0;
+}
+
+int mps_diag_subflows_lookup(struct mps_diag_sock *s, const struct mps_sock_id *ids, size_t n,
+			     bool *found, mps_subflow_cb cb, void *data)
+{
+	struct lookup_ctx x = { .cb = cb, .data = data };
 	int err = 0;
 
-	if (n > MPS_DIAG_MAX_PAIRS)
-		return -E2BIG;
-	if (!n)
-		return 0;
-	bc = malloc(n * 20 + 4);
-	if (!bc)
-		return -ENOMEM;
-	len = put_port_filter(bc, pairs, n);
-	for (i = 0; i < sizeof(families) && !err && !d.err; i++) {
-		struct nlmsghdr *nlh = diag_req(buf, families[i], IPPROTO_TCP,
-						1u << MPS_TCP_ESTABLISHED, true);
-		char *big = NULL;
-
-		/* A long filter does not fit the stack buffer: build the request on the heap. */
-		if (nlh->nlmsg_len + MNL_ATTR_HDRLEN + len > sizeof(buf)) {
-			big = malloc(nlh->nlmsg_len + MNL_ATTR_HDRLEN + len + 4);
-			if (!big) {
-				err = -ENOMEM;
-				break;
-			}
-			memcpy(big, buf, nlh->nlmsg_len);
-			nlh = (struct nlmsghdr *)big;
-		}
-		mnl_attr_put(nlh, MPS_INET_DIAG_REQ_BYTECODE, len, bc);
-		err = mps_nl_talk(&s->nl, nlh, sf_msg_cb, &d);
-		free(big);
+	for (size_t i = 0; i < n && !err && !x.err; i += LOOKUP_BATCH) {
+		x.found = found ? found + i : NULL;
+		err = lookup_batch(&s->nl, ids + i, n - i < LOOKUP_BATCH ? n - i : LOOKUP_BATCH, &x);
 	}
-	free(bc);
-	return err ? err : d.err;
+	return err ? err : x.err;
 }
 
 struct by_token {

@@ -19,7 +19,6 @@
 #define MPS_TCP_LISTEN 10
 
 /* Request attributes after struct inet_diag_req_v2 (INET_DIAG_REQ_*). */
-#define MPS_INET_DIAG_REQ_BYTECODE 1 /* inet_diag_bc_op program: which sockets to report */
 #define MPS_INET_DIAG_REQ_PROTOCOL 3 /* u32: which inet protocol to dump (6.0+ for MPTCP) */
 
 /* Reply attributes (INET_DIAG_*) we read. */

@@ -88,21 +88,28 @@ int mps_diag_conns(bool with_listeners, mps_conn_cb cb, void *data);
 int mps_diag_conn_by_token(uint32_t token, struct mps_conn *out);
 /* Every TCP socket that is an MPTCP subflow (ULP "mptcp"). */
 int mps_diag_subflows(mps_subflow_cb cb, void *data);
-/* Established subflows only, through a caller-owned socket (NULL: a fresh one): a
- * daemon's periodic sample costs one dump per family and no socket setup. */
+/* A socket the caller keeps for repeated queries (a daemon's periodic samples). */
 struct mps_diag_sock;
 int mps_diag_sock_new(struct mps_diag_sock **out);
 void mps_diag_sock_free(struct mps_diag_sock *s);
-int mps_diag_subflows_established(struct mps_diag_sock *s, mps_subflow_cb cb, void *data);
-/* The same for the sockets with one of these (local port, remote port) pairs only: the
- * kernel filters (inet_diag bytecode), so a few busy subflows among many idle ones cost
- * little. -E2BIG beyond MPS_DIAG_MAX_PAIRS pairs (dump them all instead). */
-struct mps_port_pair {
-	uint16_t local, remote;
+/* mps_diag_conns(false, ...) through s. */
+int mps_diag_conns_on(struct mps_diag_sock *s, mps_conn_cb cb, void *data);
+/* One TCP socket by its addresses: family is the socket's (AF_INET6 for a v4-mapped one:
+ * give the plain v4 addresses, they are mapped here), ifindex its bound device (0: none;
+ * an unbound socket matches any). */
+struct mps_sock_id {
+	int family;
+	struct mps_addr local, remote;
+	int ifindex;
 };
-#define MPS_DIAG_MAX_PAIRS 3000
-int mps_diag_subflows_ports(struct mps_diag_sock *s, const struct mps_port_pair *pairs, size_t n,
-			    mps_subflow_cb cb, void *data);
+/*
+ * Exact lookups of n sockets, sent in batches of requests in one message each: the kernel
+ * finds each in its hash instead of walking every socket of the machine, so a few busy
+ * subflows cost a few lookups however many sockets exist. cb runs for each one found
+ * (found[i] set when found is not NULL); the others are skipped.
+ */
+int mps_diag_subflows_lookup(struct mps_diag_sock *s, const struct mps_sock_id *ids, size_t n,
+			     bool *found, mps_subflow_cb cb, void *data);
 
 /* Parsers of one diag reply message (exposed for tests and fuzzing). */
 struct nlmsghdr;

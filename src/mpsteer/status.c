@@ -65,9 +65,9 @@ static void policies_text(json_t *s)
 	}
 	balance_text(json_object_get(s, "balance"));
 	if (json_is_object(samp) && num(samp, "ticks"))
-		printf("sampling:     %lld ticks (%lld filtered), %lld subflow samples, "
+		printf("sampling:     %lld ticks (%lld idle), %lld subflow samples, "
 		       "%.3f s CPU\n", (long long)num(samp, "ticks"),
-		       (long long)num(samp, "filtered_ticks"), (long long)num(samp, "subflows"),
+		       (long long)num(samp, "idle_ticks"), (long long)num(samp, "subflows"),
 		       num(samp, "cpu_us") / 1e6);
 }
 

@@ -136,13 +136,14 @@ json_t *ctlsteer_status(struct mpsd *d)
 					      (json_int_t)st->decisions[k], "connections",
 					      (json_int_t)st->conns[k], "reasons", reasons));
 	}
-	j = json_pack("{s:s, s:I, s:o, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I}}",
+	j = json_pack("{s:s, s:I, s:o, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
 			 "default", mpsd_steer_name(d->cfg.steer.dflt),
 			 "steered", (json_int_t)d->conns.n_steered, "policies", pol,
 			 "pinned_skips", (json_int_t)st->pinned_skips,
 			 "owner_lookups", (json_int_t)st->owner_lookups,
 			 "sampling", "ticks", (json_int_t)d->sampler.ticks,
-			 "filtered_ticks", (json_int_t)d->sampler.filtered_ticks,
+			 "idle_ticks", (json_int_t)d->sampler.idle_ticks,
+			 "lookups", (json_int_t)d->sampler.lookups,
 			 "subflows", (json_int_t)d->sampler.subflows,
 			 "errors", (json_int_t)d->sampler.errors,
 			 "cpu_us", (json_int_t)d->sampler.cpu_us);

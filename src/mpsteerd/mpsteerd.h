@@ -12,7 +12,7 @@
  *   balance.c  the balance policy: primaries spread over access networks; pure
  *   balancer.c the balance policy in the daemon: measuring windows, plans applied
  *   decide.c   subflow health and the handover / interactive decisions; pure
- *   sample.c   health sampling: one sock_diag dump per tick, interface counters
+ *   sample.c   health sampling: busy connections (MPTCP dump), their subflows (lookups)
  *   probe.c    echo probes of the paths of interactive connections (fresh RTTs)
  *   steer.c    steering: policy per connection (rules, pins), applying decisions
  *   conn.c     connection table: state, subflows, local ids, overrides
@@ -83,6 +83,7 @@
 #define MPSD_MAX_RULES 16         /* [rule NAME] sections */
 #define MPSD_SAMPLE_BUSY_MS 100   /* sampling period while a steered connection moves data */
 #define MPSD_SAMPLE_IDLE_MS 2000  /* ... while none does */
+#define MPSD_IFSTAT_MS 500        /* interface byte counters read at most this often */
 #define MPSD_HEALTH_BACKOFF 2     /* unhealthy after this many RTOs in a row */
 #define MPSD_HEALTH_STALL_MS 400  /* ... or data outstanding and nothing acked this long */
 #define MPSD_HEALTH_RTT_FACTOR 8  /* ... or srtt above 8 x min RTT ... */
@@ -568,6 +569,7 @@ struct mpsd_sf {
 	uint64_t since_ms;
 	struct mpsd_health health; /* steered connections: from sample.c */
 	uint64_t sampled;   /* sample tick that saw it last */
+	uint8_t diag_family; /* AF_INET6: an IPv4 subflow of a dual-stack socket (v4-mapped) */
 };
 /* Backoff of one wanted path (local ip -> remote ip) of a connection. */
 struct mpsd_retry {
@@ -606,6 +608,7 @@ struct mpsd_conn_steer {
 	struct mps_addr pri_local, pri_remote;
 	struct mpsd_steer_state st;
 	bool busy;                     /* moved data in the last sample */
+	uint64_t bytes_seen;           /* sent + received at the last idle tick */
 	uint64_t decided_ms;           /* last time its policy ran */
 	uint64_t decisions;
 	struct mpsd_steer_record last;
@@ -747,7 +750,7 @@ int pm_listener_ensure(struct mpsd *d, const struct mps_addr *a);
 struct mpsd_ifstat {
 	int ifindex;
 	uint64_t rx_bytes, tx_bytes;
-	uint64_t rx_bps, tx_bps;       /* bit/s */
+	uint64_t rx_bps, tx_bps;       /* bit/s, over the last MPSD_IFSTAT_MS or more */
 	uint64_t at_ms;
 };
 struct mpsd_sampler {
@@ -756,16 +759,26 @@ struct mpsd_sampler {
 	size_t n_if, cap_if;
 	struct mpsd_ifstat *ifs;
 	/* counters */
-	uint64_t ticks, filtered_ticks, subflows, errors;
+	uint64_t ticks, idle_ticks;    /* idle: with the MPTCP dump that finds busy connections */
+	uint64_t lookups, subflows, errors; /* subflow lookups sent, samples taken */
 	uint64_t cpu_us;               /* thread CPU time spent in ticks (sampling + deciding) */
+	uint64_t ifstat_ms;            /* last interface counter dump */
+	/* The busy connections by token (rebuilt each idle tick, pruned each fast tick), and
+	 * during a tick the live ones: the fast ticks cost O(busy), not O(connections). */
+	uint32_t *busy;
+	size_t n_busy, cap_busy;
+	struct mpsd_conn **cur;
+	size_t n_cur, cap_cur;
 };
 /*
- * One tick: one sock_diag dump of established subflows (only those of busy connections,
- * through a port filter, on ticks where the idle ones are not due), every subflow of a
- * steered connection gets its health updated; interface counters from one rtnl dump.
- * all: every steered connection is due (an idle tick).
+ * One tick. all (an idle tick): one MPTCP sock_diag dump marks the connections whose bytes
+ * moved, or that have data outstanding, busy. Every tick: the busy connections' subflows
+ * are looked up (one batch of exact sock_diag requests) and their health updated; interface
+ * counters from one rtnl dump.
  */
 int sample_tick(struct mpsd *d, bool all, uint64_t now);
+/* After the tick's decisions: forgets the connections that fell idle. */
+void sample_prune(struct mpsd *d);
 void sample_fini(struct mpsd *d);
 const struct mpsd_ifstat *sample_ifstat(const struct mpsd *d, int ifindex);
 
@@ -785,7 +798,7 @@ struct mpsd_probes {
 	struct mpsd_probe_target *t;
 	uint64_t sent, replies, errors;
 };
-/* Echo probes of every path of the interactive connections, each at most every probe_ms. */
+/* Echo probes of the paths of busy interactive connections, each at most every probe_ms. */
 void probe_tick(struct mpsd *d, uint64_t now);
 void probe_fini(struct mpsd *d);
 
@@ -817,6 +830,7 @@ struct mpsd_steer {
 	struct mpsd_steer_stats stats;
 	struct mpsd_timer timer;       /* the sample tick */
 	uint64_t idle_due_ms;          /* next tick where idle connections are sampled too */
+	size_t maybe_pending;          /* connections that waited for their owner since */
 	/* Called after each decision (ctlsrv's monitors); NULL: nobody listens. */
 	void (*on_decision)(struct mpsd *d, const struct mpsd_conn *c);
 };

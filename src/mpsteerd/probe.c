@@ -70,16 +70,19 @@ static struct mpsd_probe_target *target(struct mpsd *d, const struct mpsd_sf *sf
 	return &p->t[p->n++];
 }
 
-/* A reply: the RTT goes to every steered subflow on that path. */
+/* A reply: the RTT goes to every subflow on that path of the busy connections. */
 static void deliver(struct mpsd *d, const struct mpsd_probe_target *t, uint32_t rtt_us)
 {
 	uint64_t now = now_ms();
 
-	for (struct mpsd_conn *c = d->conns.steered; c; c = c->steer.snext)
-		for (size_t i = 0; i < c->n_sf; i++)
+	for (size_t k = 0; k < d->sampler.n_busy; k++) {
+		struct mpsd_conn *c = conn_find(d, d->sampler.busy[k]);
+
+		for (size_t i = 0; c && i < c->n_sf; i++)
 			if (mps_addr_same_ip(&c->sf[i].local, &t->local) &&
 			    mps_addr_same_ip(&c->sf[i].remote, &t->remote))
 				mpsd_health_probe(&c->sf[i].health, rtt_us, now);
+	}
 	d->probes.replies++;
 }
 
@@ -232,7 +235,10 @@ void probe_tick(struct mpsd *d, uint64_t now)
 		return;
 	if (!d->probes.id)
 		d->probes.id = (uint16_t)(getpid() ^ 0x6d70);
-	for (struct mpsd_conn *c = d->conns.steered; c; c = c->steer.snext) {
+	/* The busy ones: an idle connection needs no fresh RTT until it sends again. */
+	for (size_t k = 0; k < d->sampler.n_cur; k++) {
+		const struct mpsd_conn *c = d->sampler.cur[k];
+
 		if (c->steer.kind != MPSD_STEER_INTERACTIVE || c->has_override)
 			continue;
 		for (size_t i = 0; i < c->n_sf; i++) {

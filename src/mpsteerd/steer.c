@@ -100,6 +100,7 @@ static void resolve(struct mpsd *d, struct mpsd_conn *c)
 
 	if (r == -EAGAIN) {
 		c->steer.kind = MPSD_STEER_NONE;
+		d->steer.maybe_pending++;
 		conn_steer_link(d, c); /* pending: the next tick finds its owner */
 		if (!d->steer.timer.due_ms)
 			arm(d, 0);
@@ -209,12 +210,11 @@ static void resolve_pending(struct mpsd *d)
 	struct owners w = { 0 };
 	struct mps_proc_map *pm = NULL;
 	struct mpsd_conn *c, *next;
-	bool any = false;
 
-	for (c = d->conns.steered; c && !any; c = c->steer.snext)
-		any = !c->steer.resolved;
-	if (!any)
+	/* Counted up when one waits, reset here: a freed pending one costs one scan. */
+	if (!d->steer.maybe_pending)
 		return;
+	d->steer.maybe_pending = 0;
 	d->steer.stats.owner_lookups++;
 	if (mps_diag_conns(false, owner_cb, &w))
 		log_debug("steering: owners of connections: dump failed");
@@ -372,16 +372,25 @@ static void batch_add(struct batch *b, struct mpsd_conn *c)
 	b->c[b->n++] = c;
 }
 
+/* The next connection due: all of them on an idle tick, else the busy ones (sample.c). */
+static struct mpsd_conn *next_due(struct mpsd *d, bool all, struct mpsd_conn *c, size_t *i)
+{
+	if (all)
+		return c ? c->steer.snext : d->conns.steered;
+	return *i < d->sampler.n_cur ? d->sampler.cur[(*i)++] : NULL;
+}
+
 /* Runs every due connection's policy; returns whether any moved data. */
 static bool decide_all(struct mpsd *d, bool all, uint64_t now)
 {
 	struct batch cross[MPSD_STEER_N] = { 0 };
 	bool any_busy = false;
+	size_t it = 0;
 
-	for (struct mpsd_conn *c = d->conns.steered; c; c = c->steer.snext) {
+	for (struct mpsd_conn *c = next_due(d, all, NULL, &it); c; c = next_due(d, all, c, &it)) {
 		const struct mpsd_steer_ops *ops = d->steer.ops[c->steer.kind];
 
-		if (!c->steer.resolved || c->gone || (!all && !c->steer.busy))
+		if (!c->steer.resolved || c->gone)
 			continue;
 		c->steer.busy = refresh_unsampled(d, c, now);
 		any_busy |= c->steer.busy;
@@ -428,6 +437,7 @@ static void tick_cb(struct mpsd *d, void *data)
 	sample_tick(d, all, now);
 	busy = decide_all(d, all, now);
 	probe_tick(d, now);
+	sample_prune(d);
 	if (d->conns.n_steered) {
 		uint64_t idle_in = d->steer.idle_due_ms > now ? d->steer.idle_due_ms - now : 0;
 
