@@ -128,8 +128,10 @@ static void measure_nets(struct mpsd *d, uint64_t ms, struct mpsd_bal_net *nets)
 
 		nets[a].capacity = d->cfg.access[a].capacity;
 		for (int dir = 0; dir < 2; dir++) {
-			if (ded && b->has_if[a])
+			if (ded && b->has_if[a] && now_b[dir] >= b->if_bytes[a][dir])
 				nets[a].load[dir] = bps(now_b[dir] - b->if_bytes[a][dir], ms);
+			else if (ded && b->has_if[a])
+				nets[a].load[dir] = 0; /* an interface went: counters restarted */
 			else
 				nets[a].load[dir] = bps(b->sf_bytes[a][dir], ms);
 		}
@@ -240,7 +242,8 @@ out:
 }
 
 /* Every connection of the policy that is not pinned: the tick is given only those due now
- * (busy ones, all of them every idle period), a plan needs them all. NULL when none. */
+ * (busy ones, all of them every idle period), a plan needs them all. NULL when none (or
+ * out of memory: no decision then). */
 static struct mpsd_conn **owned(struct mpsd *d, size_t *n)
 {
 	struct mpsd_conn **v = NULL;
@@ -271,12 +274,10 @@ static void balance_tick(struct mpsd *d, struct mpsd_conn **due, size_t n_due, u
 
 	if (!d->cfg.n_access)
 		return;
-	conns = owned(d, &n);
-	if (!conns)
-		return;
-	for (size_t k = 0; k < n; k++)
-		if (!conns[k]->steer.has_primary)
-			initial_primary(d, conns[k]);
+	/* Only the connections due now were sampled: the others have nothing to add. */
+	for (size_t k = 0; k < n_due; k++)
+		if (!due[k]->steer.has_primary)
+			initial_primary(d, due[k]);
 	if (!b->window_ms || now > b->window_ms + 3 * (uint64_t)d->cfg.balance.interval_ms) {
 		struct mpsd_bal_net scratch[MPSD_MAX_ACCESS];
 
@@ -285,14 +286,15 @@ static void balance_tick(struct mpsd *d, struct mpsd_conn **due, size_t n_due, u
 		b->window_ms = now;
 		b->settling = false;
 		measure_nets(d, 0, scratch);
-		free(conns);
 		return;
 	}
-	accumulate(d, conns, n);
-	if (now >= b->window_ms + d->cfg.balance.interval_ms) {
+	accumulate(d, due, n_due);
+	if (now < b->window_ms + d->cfg.balance.interval_ms)
+		return;
+	conns = owned(d, &n);
+	if (conns)
 		decide(d, conns, n, now - b->window_ms, now);
-		b->window_ms = now;
-	}
+	b->window_ms = now;
 	free(conns);
 }
 

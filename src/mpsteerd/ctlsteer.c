@@ -72,14 +72,21 @@ json_t *ctlsteer_conn(struct mpsd *d, const struct mpsd_conn *c)
 				   ? d->cfg.steer.rules[s->rule].name
 				   : NULL;
 
-	return json_pack("{s:s, s:s?, s:b, s:b, s:o, s:I, s:o}",
-			 "policy", s->resolved ? mpsd_steer_name(s->kind) : "pending",
-			 "rule", s->resolved ? rule : NULL,
-			 "pinned", c->has_override, "busy", s->busy,
-			 "primary", s->has_primary ? end_json("", &s->pri_local, &s->pri_remote)
-						   : json_null(),
-			 "decisions", (json_int_t)s->decisions,
-			 "last", record_json(&d->cfg, &s->last, now_ms()));
+	json_t *j = json_pack("{s:s, s:s?, s:b, s:b, s:o, s:I, s:o}",
+			      "policy", s->resolved ? mpsd_steer_name(s->kind) : "pending",
+			      "rule", s->resolved ? rule : NULL,
+			      "pinned", c->has_override, "busy", s->busy,
+			      "primary", s->has_primary ? end_json("", &s->pri_local,
+								    &s->pri_remote)
+							: json_null(),
+			      "decisions", (json_int_t)s->decisions,
+			      "last", record_json(&d->cfg, &s->last, now_ms()));
+
+	if (j && s->resolved && s->kind == MPSD_STEER_BALANCE) /* what its plans saw of it */
+		json_object_set_new(j, "balance", json_pack("{s:I, s:I}", "rate_bps",
+							     (json_int_t)c->bal.rate_bps, "moves",
+							     (json_int_t)c->bal.moves));
+	return j;
 }
 
 json_t *ctlsteer_subflow(const struct mpsd_sf *sf)
