@@ -66,8 +66,8 @@ static int run_role(enum proxy_role role, int argc, char **argv)
 			continue;
 		}
 		if (i + 1 >= argc) {
-			cli_err("proxy: \"%s\" needs a value (or is not a key); try \"mpsteer proxy "
-				"help\"", argv[i]);
+			cli_err("proxy: \"%s\" needs a value (or is not a key); "
+				"try \"mpsteer proxy help\"", argv[i]);
 			free(p);
 			return EX_USAGE;
 		}
@@ -176,10 +176,12 @@ static void status_text(json_t *s)
 	printf("\n    connections: %llu active, %llu accepted, %llu completed, %llu timeouts, "
 	       "%llu relay errors\n", (unsigned long long)jnum(k, "active"),
 	       (unsigned long long)jnum(k, "accepted"), (unsigned long long)jnum(k, "completed"),
-	       (unsigned long long)jnum(k, "timeouts"), (unsigned long long)jnum(k, "relay_errors"));
+	       (unsigned long long)jnum(k, "timeouts"),
+	       (unsigned long long)jnum(k, "relay_errors"));
 	printf("    refused: %llu client, %llu destination, %llu authentication, %llu bad request,"
 	       " %llu name lookup, %llu connect\n", (unsigned long long)jnum(k, "refused_client"),
-	       (unsigned long long)jnum(k, "refused_dest"), (unsigned long long)jnum(k, "auth_failed"),
+	       (unsigned long long)jnum(k, "refused_dest"),
+	       (unsigned long long)jnum(k, "auth_failed"),
 	       (unsigned long long)jnum(k, "bad_request"),
 	       (unsigned long long)jnum(k, "resolve_failed"),
 	       (unsigned long long)jnum(k, "connect_failed"));

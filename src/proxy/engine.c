@@ -205,6 +205,17 @@ void pconn_close(struct pconn *c, const char *why)
 		listeners_watch(p, true);
 }
 
+void pconn_abort(struct pconn *c, const char *why)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	if (c->a.fd >= 0)
+		setsockopt(c->a.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	if (c->b.fd >= 0)
+		setsockopt(c->b.fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	pconn_close(c, why);
+}
+
 /* Small handshake messages go to fresh sockets whose buffers are empty: a short
  * write there means the peer is gone. */
 static int send_all(int fd, const void *buf, size_t len)
@@ -219,7 +230,8 @@ static int send_all(int fd, const void *buf, size_t len)
 static void reply_a(struct pconn *c, int rep)
 {
 	uint8_t out[SOCKS5_REPLY_MAX];
-	int n = socks5_build_reply(rep, rep == SOCKS5_REP_OK ? &c->b_local : NULL, out, sizeof(out));
+	const struct mps_addr *bnd = rep == SOCKS5_REP_OK ? &c->b_local : NULL;
+	int n = socks5_build_reply(rep, bnd, out, sizeof(out));
 
 	if (n > 0)
 		send_all(c->a.fd, out, (size_t)n);
@@ -503,8 +515,9 @@ static int socks_step(struct pconn *c)
 		send_all(c->a.fd, out, (size_t)socks5_build_method(method, out, sizeof(out)));
 		if (method == SOCKS5_M_NONE) {
 			p->ctr.auth_failed++;
-			pconn_close(c, want == SOCKS5_M_USERPASS ? "refused: no username/password"
-							     : "refused: client needs authentication");
+			pconn_close(c, want == SOCKS5_M_USERPASS
+					       ? "refused: no username/password"
+					       : "refused: client needs authentication");
 			return -1;
 		}
 		c->st = method == SOCKS5_M_USERPASS ? PC_AUTH : PC_REQUEST;
@@ -617,7 +630,8 @@ static int upstream_step(struct pconn *c)
 			char msg[128];
 
 			c->p->ctr.connect_failed++;
-			snprintf(msg, sizeof(msg), "the SOCKS server answered: %s", socks5_rep_name(v));
+			snprintf(msg, sizeof(msg), "the SOCKS server answered: %s",
+				 socks5_rep_name(v));
 			refuse(c, v, msg);
 			return -1;
 		}
@@ -716,7 +730,8 @@ static void accept_one(struct proxy *p, struct plistener *l, int fd)
 	if (!acl_match(&p->conf.clients, &c->a_peer)) {
 		p->ctr.refused_client++;
 		/* Before any SOCKS byte: nothing to reply, the client is not ours. */
-		proxy_log(p, PROXY_LOG_WARN, "conn %llu from %s: refused: client not in allow-client",
+		proxy_log(p, PROXY_LOG_WARN,
+			  "conn %llu from %s: refused: client not in allow-client",
 			  (unsigned long long)c->id, mps_addr_format(&c->a_peer, a, sizeof(a)));
 		pconn_close(c, NULL);
 		return;
@@ -725,9 +740,10 @@ static void accept_one(struct proxy *p, struct plistener *l, int fd)
 		r = original_dst(c, l);
 		if (r) {
 			p->ctr.bad_request++;
-			pconn_close(c, r == -ELOOP ? "refused: not intercepted (a connection to "
-						     "the transparent listener itself)"
-						   : "refused: no original destination (no REDIRECT?)");
+			pconn_close(c, r == -ELOOP
+					       ? "refused: not intercepted (a connection to the "
+						 "transparent listener itself)"
+					       : "refused: no original destination (no REDIRECT?)");
 			return;
 		}
 		start_connect(c);
@@ -800,7 +816,7 @@ static void tick(struct proxy *p)
 		} else if (c->st == PC_RELAY && p->conf.idle_timeout &&
 			   p->now - c->last_active >= (time_t)p->conf.idle_timeout) {
 			p->ctr.timeouts++;
-			pconn_close(c, "idle timeout");
+			pconn_abort(c, "idle timeout");
 		}
 	}
 	state_write(p);

@@ -139,6 +139,11 @@ __attribute__((format(printf, 3, 4))) void proxy_log(struct proxy *p, int level,
 						       const char *fmt, ...);
 /* Logs why c ends (NULL: quietly) and frees it. */
 void pconn_close(struct pconn *c, const char *why);
+/* The same, resetting both sides (SO_LINGER 0) so that each far end learns at once: a
+ * plain close() of an MPTCP socket whose receive queue is empty sends a DATA_FIN, and
+ * what the peer sends after it is accepted silently, so a peer still sending would
+ * only find out at its idle timeout. Unsent data is dropped: only for failures. */
+void pconn_abort(struct pconn *c, const char *why);
 /* Recomputes what epoll watches for both sides of c. */
 void pconn_watch(struct pconn *c);
 void pside_watch(struct proxy *p, struct pside *s, uint32_t ev);

@@ -121,7 +121,8 @@ static int set_key(struct proxy_conf *c, const char *k, const char *v, const cha
 		return *want = "seconds, 1 to 3600", set_uint(v, 3600, &c->connect_timeout) ||
 							     !c->connect_timeout ? -EINVAL : 0;
 	if (!strcmp(k, "idle-timeout"))
-		return *want = "seconds, 0 (never) to 604800", set_uint(v, 604800, &c->idle_timeout);
+		return *want = "seconds, 0 (never) to 604800",
+		       set_uint(v, 604800, &c->idle_timeout);
 	if (!strcmp(k, "max-conns"))
 		return *want = "1 to 1000000", set_uint(v, 1000000, &c->max_conns) || !c->max_conns
 						      ? -EINVAL : 0;

@@ -20,7 +20,7 @@ enum proxy_tmode { TMODE_REDIRECT, TMODE_TPROXY };
 
 struct proxy_conf {
 	enum proxy_role role;
-	struct mps_addr listen;      /* SOCKS endpoint (socks: default [::]:1080; client: optional) */
+	struct mps_addr listen;      /* SOCKS endpoint (socks: [::]:1080; client: none) */
 	struct mps_addr transparent; /* client: transparent listener (optional) */
 	enum proxy_tmode tmode;
 	struct mps_addr server;      /* client: the SOCKS server */

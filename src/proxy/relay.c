@@ -119,7 +119,7 @@ void relay_event(struct pconn *c, struct pside *s, uint32_t ev)
 		p->ctr.relay_errors++;
 		proxy_log(p, r == -ECONNRESET || r == -EPIPE ? PROXY_LOG_DEBUG : PROXY_LOG_INFO,
 			  "conn %llu: relay ended: %s", (unsigned long long)c->id, strerror(-r));
-		pconn_close(c, NULL);
+		pconn_abort(c, NULL);
 		return;
 	}
 	if (dir_done(&c->ab) && dir_done(&c->ba)) {

@@ -155,8 +155,9 @@ int socks5_build_auth_status(int ok, uint8_t *out, size_t len)
 /* VER CODE RSV ATYP ADDR PORT: a request (code = CMD) or a reply (code = REP). */
 static int build_msg(uint8_t code, const struct socks5_dest *d, uint8_t *out, size_t len)
 {
-	size_t alen = d->atyp == SOCKS5_ATYP_IPV4 ? 4 : d->atyp == SOCKS5_ATYP_IPV6 ? 16
-										       : strlen(d->domain);
+	size_t alen = d->atyp == SOCKS5_ATYP_IPV4   ? 4
+		      : d->atyp == SOCKS5_ATYP_IPV6 ? 16
+						    : strlen(d->domain);
 	size_t off = 4;
 
 	if (d->atyp == SOCKS5_ATYP_DOMAIN && (alen == 0 || alen > 255))

@@ -36,6 +36,8 @@ static json_t *conn_json(const struct proxy *p, const struct pconn *c)
 	/* The MPTCP side: accepted in the socks role, opened in the client role. */
 	bool socks = p->conf.role == PROXY_SOCKS;
 	char d[300];
+	json_t *dest = c->dest.atyp ? json_string(socks5_dest_format(&c->dest, d, sizeof(d)))
+				    : json_null();
 
 	return json_pack("{s:I,s:s,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I}", "id", (json_int_t)c->id,
 			 "state", pconn_state_name(c->st),
@@ -43,8 +45,7 @@ static json_t *conn_json(const struct proxy *p, const struct pconn *c)
 			 "mptcp_remote", addr_json(socks ? &c->a_peer : &c->b_peer),
 			 "tcp_local", addr_json(socks ? &c->b_local : &c->a_local),
 			 "tcp_remote", addr_json(socks ? &c->b_peer : &c->a_peer),
-			 "dest", c->dest.atyp ? json_string(socks5_dest_format(&c->dest, d, sizeof(d)))
-					      : json_null(),
+			 "dest", dest,
 			 "bytes_up", (json_int_t)c->ab.bytes, "bytes_down", (json_int_t)c->ba.bytes,
 			 "age_s", (json_int_t)(p->now - c->started));
 }
@@ -64,7 +65,8 @@ static json_t *counters_json(const struct proxy *p)
 			 "connect_failed", (json_int_t)k->connect_failed,
 			 "timeouts", (json_int_t)k->timeouts,
 			 "relay_errors", (json_int_t)k->relay_errors,
-			 "bytes_up", (json_int_t)k->bytes_ab, "bytes_down", (json_int_t)k->bytes_ba);
+			 "bytes_up", (json_int_t)k->bytes_ab,
+			 "bytes_down", (json_int_t)k->bytes_ba);
 }
 
 static int state_path(struct proxy *p)
