@@ -21,6 +21,8 @@
 #     of each other, both APs carrying traffic;
 #   - the daemon recorded balance decisions (mpsteer -j conns: reason "balance" with the
 #     measured rate and utilisations), and mpsteer status counts them;
+#   - once within the band it stays put: no further balance decision over HOLD windows of
+#     the daemon (counted, not timed: the count must not grow);
 #   - idle clients were not moved: no balance decision on their connections, and their b0
 #     (AP-B) interface received next to nothing (below IDLE_BYTES);
 #   - a heavy client was moved: its b0 received megabytes;
@@ -37,6 +39,7 @@ CAP=40        # Mbit/s of each AP
 BG=10M        # background load on AP-A
 BAND=0.20     # utilisations within 20 points of each other (the daemon's band is 15)
 IDLE_BYTES=20000
+HOLD=6        # plans made once balanced: none may move a connection
 SECS=20       # iperf3 duration: balancing must happen well within it
 N=8
 
@@ -123,6 +126,15 @@ until_util balanced $((SECS - 12)) ||
 	fail "utilisations never came within $BAND: last AP-A $ua AP-B $ub"
 log "ok: balance policy: utilisation within $BAND: AP-A $ua AP-B $ub"
 CHECKS=$((CHECKS + 1))
+
+# No ping-pong: the daemon's own plans over the next HOLD windows (interval_ms = 500) make no
+# move; its count of plans says that they were made.
+moves() { mps "$SRV" -j status | jq '.steering.balance.moves'; }
+rounds() { mps "$SRV" -j status | jq '.steering.balance.rounds'; }
+m0=$(moves)
+r0=$(rounds)
+wait_ge 10 "the daemon made $HOLD more plans" $((r0 + HOLD)) rounds
+check "no move over $HOLD plans once balanced (no ping-pong)" "$m0" "$(moves)"
 
 # Decision records: the daemon's view of each connection, and the status counters.
 mps "$SRV" -j conns >"$TMP/conns.json"
