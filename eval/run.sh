@@ -94,7 +94,9 @@ done
 	echo "Measured $started on $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB",
 		$2 / 1048576 }' /proc/meminfo), Linux $(uname -r), load average $load at the start;"
 	echo "mpsteer $(git -C "$top" describe --always --dirty 2>/dev/null || echo '(no git)')."
-	echo "Command: \`eval/run.sh$([ $size = small ] && echo ' --small') ${want[*]}\`"
+	cmd="eval/run.sh$([ $size = small ] && echo ' --small')"
+	[ ${#want[@]} -eq 0 ] || cmd+=" ${want[*]}"
+	echo "Command: \`$cmd\`"
 	echo
 	echo "## Headline figures"
 	echo
