@@ -33,6 +33,7 @@ log "$FLAPS flaps of c2's carrier"
 # One ip process reads the commands (an exec per flap would be the slowest part); the pauses
 # are read timeouts on a fifo nobody writes to: no fork either.
 coproc FLAPPER { ip -n "$RTR" -batch -; }
+_PIDS+=("$FLAPPER_PID")
 mkfifo "$TMP/never"
 exec 9<>"$TMP/never"
 pause() { read -r -t "0.00$((RANDOM % 10))" -u 9 _ || :; }

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../src/mpsteerd/mpsteerd.h"
@@ -210,6 +211,25 @@ static void test_numbers_taken(void **state)
 	assert_int_equal(load(line, &c, err), -EINVAL);
 	assert_string_equal(err, "t.conf:2: line longer than 197 characters (a long list can be "
 			    "split over several lines of the same key)");
+}
+
+/* A file is read whole: a NUL byte is named, not taken for its end. */
+static void test_file_nul(void **state)
+{
+	static const char text[] = "[daemon]\nlog_level = info\nlog_level = debug\0 junk\n";
+	char path[] = "/tmp/mpsteerd-test-XXXXXX", err[256] = "", want[300];
+	struct mpsd_config c;
+	int fd = mkstemp(path);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	fclose(f);
+	mpsd_config_defaults(&c);
+	assert_int_equal(mpsd_config_load(path, &c, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:3: NUL byte in the line", path);
+	assert_string_equal(err, want);
+	remove(path);
 }
 
 /* What the daemon keeps after start-up: CAP_NET_ADMIN, and CAP_NET_BIND_SERVICE to bind. */
@@ -516,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_refused_not_reinterpreted),
 		cmocka_unit_test(test_numbers_taken),
 		cmocka_unit_test(test_privs_needed),
+		cmocka_unit_test(test_file_nul),
 		cmocka_unit_test(test_policy_names),
 		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_plan_per_iface),
