@@ -299,3 +299,13 @@ static void balance_tick(struct mpsd *d, struct mpsd_conn **due, size_t n_due, u
 }
 
 const struct mpsd_steer_ops balance_steer_ops = { .tick = balance_tick };
+
+void balancer_config_changed(struct mpsd *d)
+{
+	/* Its counters and sums are per access network, by position in the old config. */
+	memset(d->balancer.sf_bytes, 0, sizeof(d->balancer.sf_bytes));
+	memset(d->balancer.has_if, 0, sizeof(d->balancer.has_if));
+	memset(d->balancer.util_pm, 0, sizeof(d->balancer.util_pm));
+	d->balancer.window_ms = 0;
+	d->balancer.settling = false;
+}

@@ -119,6 +119,7 @@ static int reload(struct mpsd *d, char *err, size_t errlen)
 	log_set_level(d->cfg.log_level);
 	events_set_buffer(d, d->cfg.event_buffer);
 	steer_config_changed(d);
+	balancer_config_changed(d);
 	log_info("config reloaded from %s",
 		 d->opts.config_path ? d->opts.config_path : "(defaults)");
 	links_config_changed(d);

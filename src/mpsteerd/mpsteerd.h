@@ -867,6 +867,8 @@ struct mpsd_balancer {
 };
 /* The balance policy's steering ops (cross-connection: `tick`), registered by main.c. */
 extern const struct mpsd_steer_ops balance_steer_ops;
+/* The access networks may have changed: the next tick starts a new window. */
+void balancer_config_changed(struct mpsd *d);
 
 /* ---- events.c ---- */
 struct mpsd_events {
