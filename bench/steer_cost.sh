@@ -203,4 +203,4 @@ for n in $NS; do
 		"$(ratio "$ho" "$none")"
 done
 echo "(CPU over ${SECS}s per arm, $BUSY busy connections at $KBPS kB/s, the rest idle;" \
-	"sampling: busy every 100 ms, all every 2 s)"
+	"sampling: busy every 50 ms, all every 2 s)"

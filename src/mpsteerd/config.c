@@ -55,6 +55,7 @@ void mpsd_config_defaults(struct mpsd_config *c)
 						    .rtt_factor = MPSD_HEALTH_RTT_FACTOR,
 						    .rtt_excess_ms = MPSD_HEALTH_RTT_EXCESS };
 	c->steer.handover.dwell_ms = MPSD_HO_DWELL_MS;
+	c->steer.handover.close_stalled = true;
 	c->steer.interactive.margin_pct = MPSD_IA_MARGIN_PCT;
 	c->steer.interactive.min_diff_ms = MPSD_IA_MIN_DIFF_MS;
 	c->steer.interactive.hold_ms = MPSD_IA_HOLD_MS;
@@ -647,6 +648,13 @@ static int sec_handover(struct load_ctx *x, const char *key, const char *val)
 		return each_word(val, add_match, x, &h->prefer);
 	if (!strcmp(key, "dwell_ms"))
 		return set_uint(x, key, val, 0, 3600000, &h->dwell_ms);
+	if (!strcmp(key, "on_stall")) {
+		if (strcmp(val, "close") && strcmp(val, "backup"))
+			return snprintf(x->msg, sizeof(x->msg), "bad value '%s' for key '%s' (close "
+					"or backup)", val, key), -EINVAL;
+		h->close_stalled = !strcmp(val, "close");
+		return 0;
+	}
 	return -ENOENT;
 }
 

@@ -143,10 +143,11 @@ json_t *ctlsteer_status(struct mpsd *d)
 					      (json_int_t)st->decisions[k], "connections",
 					      (json_int_t)st->conns[k], "reasons", reasons));
 	}
-	j = json_pack("{s:s, s:I, s:o, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+	j = json_pack("{s:s, s:I, s:o, s:I, s:I, s:I, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
 			 "default", mpsd_steer_name(d->cfg.steer.dflt),
 			 "steered", (json_int_t)d->conns.n_steered, "policies", pol,
 			 "pinned_skips", (json_int_t)st->pinned_skips,
+			 "closed_stalled", (json_int_t)st->closed_stalled,
 			 "owner_lookups", (json_int_t)st->owner_lookups,
 			 "sampling", "ticks", (json_int_t)d->sampler.ticks,
 			 "idle_ticks", (json_int_t)d->sampler.idle_ticks,

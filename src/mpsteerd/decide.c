@@ -34,13 +34,15 @@ const char *mpsd_reason_name(enum mpsd_reason r)
 
 /* ---- health ---- */
 
-/* How long nothing acked counts as a stall: the configured time, but never less than two
- * retransmission timeouts of the path, so that a slow or queue-bloated path is not "dead". */
+/* How long nothing acked counts as a stall: the configured time, but never less than the
+ * path's retransmission timeout (srtt + 4 rttvar; the kernel keeps rttvar at 50 ms or more),
+ * so that a slow or queue-bloated path is not "dead" while a lost tail is still being
+ * probed (TLP, at about two RTTs, comes before it). */
 static uint64_t stall_limit_ms(const struct mpsd_health_cfg *cfg, const struct mpsd_sample *s)
 {
 	uint64_t rto_ms = ((uint64_t)s->srtt_us + 4ull * s->rttvar_us) / 1000;
 
-	return 2 * rto_ms > cfg->stall_ms ? 2 * rto_ms : cfg->stall_ms;
+	return rto_ms > cfg->stall_ms ? rto_ms : cfg->stall_ms;
 }
 
 static enum mpsd_health_why verdict(const struct mpsd_health_cfg *cfg,

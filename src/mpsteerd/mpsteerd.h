@@ -81,11 +81,11 @@
 #define MPSD_BAL_MAX_MOVES 8      /* balance: primary changes per decision */
 #define MPSD_BAL_SATURATED 0.95   /* balance: a network this full: one move off it per plan */
 #define MPSD_MAX_RULES 16         /* [rule NAME] sections */
-#define MPSD_SAMPLE_BUSY_MS 100   /* sampling period while a steered connection moves data */
+#define MPSD_SAMPLE_BUSY_MS 50    /* sampling period while a steered connection moves data */
 #define MPSD_SAMPLE_IDLE_MS 2000  /* ... while none does */
 #define MPSD_IFSTAT_MS 500        /* interface byte counters read at most this often */
 #define MPSD_HEALTH_BACKOFF 2     /* unhealthy after this many RTOs in a row */
-#define MPSD_HEALTH_STALL_MS 400  /* ... or data outstanding and nothing acked this long */
+#define MPSD_HEALTH_STALL_MS 200  /* ... or data outstanding and nothing acked this long */
 #define MPSD_HEALTH_RTT_FACTOR 8  /* ... or srtt above 8 x min RTT ... */
 #define MPSD_HEALTH_RTT_EXCESS 200 /* ... and 200 ms above it */
 #define MPSD_HO_DWELL_MS 3000     /* handover: healthy this long before traffic returns */
@@ -183,6 +183,7 @@ struct mpsd_health_cfg {
 struct mpsd_handover_cfg {
 	struct mpsd_matchlist prefer; /* prefer: ordered interfaces, local or peer prefixes */
 	unsigned dwell_ms;            /* dwell_ms: healthy this long before traffic returns */
+	bool close_stalled;           /* on_stall = close (default) | backup */
 };
 /* [interactive] */
 struct mpsd_interactive_cfg {
@@ -734,6 +735,13 @@ void pm_iface_up(struct mpsd *d, int ifindex);
 /* Interface went down / address removed: close or demote its subflows at once. */
 void pm_iface_down(struct mpsd *d, int ifindex,
 		   const struct mps_addr *addr /* NULL: whole interface */);
+/* Closes sf now (its unacknowledged data goes out on the other subflows at once); the
+ * subflow policy re-creates it on the next update. why is for the log. */
+void pm_subflow_close(struct mpsd *d, struct mpsd_conn *c, struct mpsd_sf *sf, const char *why);
+/* Tells the peer (REMOVE_ADDR, sent on a working subflow) that sf's local address is gone,
+ * unless another subflow uses it: the peer stops sending on a path it cannot know is dead
+ * (an MP_PRIO would travel that path). */
+void pm_subflow_tell_gone(struct mpsd *d, struct mpsd_conn *c, const struct mpsd_sf *sf);
 /* A subflow local->remote closed or failed: retry after a backoff (long_lived resets it). */
 void pm_note_failure(struct mpsd *d, struct mpsd_conn *c, const struct mps_addr *local,
 		     const struct mps_addr *remote, bool long_lived);
@@ -823,6 +831,7 @@ struct mpsd_steer_stats {
 	uint64_t reasons[MPSD_STEER_N][MPSD_R_N];
 	uint64_t conns[MPSD_STEER_N];  /* connections it was given (resolved) */
 	uint64_t pinned_skips;         /* decisions not made: connection pinned */
+	uint64_t closed_stalled;       /* handover: stalled primaries closed (on_stall = close) */
 	uint64_t owner_lookups;        /* /proc scans and diag dumps for process / cgroup rules */
 };
 struct mpsd_steer {

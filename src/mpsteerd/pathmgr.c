@@ -424,10 +424,32 @@ static void withdraw_announce(struct mpsd *d, struct mpsd_conn *c, const struct 
 	}
 }
 
+void pm_subflow_close(struct mpsd *d, struct mpsd_conn *c, struct mpsd_sf *sf, const char *why)
+{
+	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN];
+
+	/* Closing at once: the scheduler reinjects its data on the other subflows now, instead
+	 * of after the retransmission timeouts of a dead path. */
+	if (mps_pm_subflow_destroy(d->pm_cmd, c->token, &sf->local, &sf->remote) == 0)
+		log_info("token 0x%08x: closed subflow %s -> %s (%s)", c->token, fmt(&sf->local, l),
+			 fmt(&sf->remote, r), why);
+	conn_sf_del(c, sf);
+}
+
+void pm_subflow_tell_gone(struct mpsd *d, struct mpsd_conn *c, const struct mpsd_sf *sf)
+{
+	for (size_t i = 0; i < c->n_sf; i++)
+		if (&c->sf[i] != sf && c->sf[i].state == SF_ESTABLISHED &&
+		    c->sf[i].loc_id == sf->loc_id)
+			return; /* the address still carries another subflow */
+	if (mps_pm_remove(d->pm_cmd, c->token, sf->loc_id) == 0)
+		log_debug("token 0x%08x: told the peer that address id %u is gone", c->token,
+			  sf->loc_id);
+}
+
 static void iface_down_one(struct mpsd *d, struct mpsd_conn *c, void *data)
 {
 	const struct iface_ctx *x = data;
-	char l[MPS_ADDRSTRLEN], r[MPS_ADDRSTRLEN];
 
 	if (c->unmanaged)
 		return;
@@ -447,14 +469,8 @@ static void iface_down_one(struct mpsd *d, struct mpsd_conn *c, void *data)
 				d->stats.demoted++;
 			continue;
 		}
-		/* Closing at once: the scheduler reinjects its data on the other subflows
-		 * now, instead of after the retransmission timeouts of a dead path. */
-		if (mps_pm_subflow_destroy(d->pm_cmd, c->token, &sf->local, &sf->remote) == 0)
-			log_info("token 0x%08x: closed subflow %s -> %s (%s)", c->token,
-				 fmt(&sf->local, l), fmt(&sf->remote, r),
-				 x->addr ? "address removed" : "interface down");
+		pm_subflow_close(d, c, sf, x->addr ? "address removed" : "interface down");
 		d->stats.subflows_closed_link++;
-		conn_sf_del(c, sf);
 	}
 	/* Traffic must not wait for an MP_PRIO of the dead path: promote the others now. */
 	pm_apply_priorities(d, c);

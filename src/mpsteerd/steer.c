@@ -351,6 +351,18 @@ static void decide_one(struct mpsd *d, struct mpsd_conn *c, const struct mpsd_st
 	if (had && !cur && dec.reason == MPSD_R_INITIAL)
 		dec.reason = MPSD_R_GONE;
 	steer_set_primary(d, c, sfs[dec.to], c->steer.kind, &dec);
+	/* A path that stopped delivering holds data the others could carry now: closed, the
+	 * kernel reinjects it at once (a backup would keep it until the connection's own
+	 * retransmission timer); the subflow policy re-creates the subflow, which joins again
+	 * once the path works. */
+	if (c->steer.kind == MPSD_STEER_HANDOVER && d->cfg.steer.handover.close_stalled &&
+	    dec.from >= 0 && dec.reason == MPSD_R_UNHEALTHY &&
+	    (dec.why == MPSD_H_STALL || dec.why == MPSD_H_BACKOFF) && !c->gone) {
+		pm_subflow_tell_gone(d, c, sfs[dec.from]);
+		pm_subflow_close(d, c, sfs[dec.from], "stalled");
+		d->steer.stats.closed_stalled++;
+		conn_mark_dirty(d, c); /* the subflow policy makes a new one at the next update */
+	}
 }
 
 struct batch {

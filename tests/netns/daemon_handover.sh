@@ -86,6 +86,8 @@ else
 	unhealthy:stall | unhealthy:rto-backoff) CHECKS=$((CHECKS + 1)) ;;
 	*) fail "why the primary moved: expected unhealthy:stall or rto-backoff, got $reason" ;;
 	esac
+	check "the stalled subflow was closed (its data reinjected at once)" 1 \
+		"$(dstat "$CLI" steering.closed_stalled)"
 fi
 window
 wait_ge 60 "15 MB more sent" $((a0 + b0 + 15000000)) sent

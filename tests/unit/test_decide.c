@@ -54,18 +54,18 @@ static void test_health_stall(void **state)
 		feed(&r, t, 10, 50000, 20, 0, true);
 	assert_int_equal(r.h.why, MPSD_H_OK);
 	assert_int_equal(r.h.d_acked, 50000);
-	/* Blackholed: data outstanding, nothing acked. Not yet after 300 ms ... */
-	for (t = 2100; t <= 2300; t += 100)
+	/* Blackholed: data outstanding, nothing acked. Not yet after 150 ms ... */
+	for (t = 2050; t <= 2150; t += 50)
 		feed(&r, t, 10, 0, 20, 0, true);
 	assert_int_equal(r.h.why, MPSD_H_OK);
-	/* ... a stall at 400 ms (the default stall_ms), since then. */
-	feed(&r, 2400, 10, 0, 20, 0, true);
+	/* ... a stall at 200 ms (the default stall_ms), since then. */
+	feed(&r, 2200, 10, 0, 20, 0, true);
 	assert_int_equal(r.h.why, MPSD_H_STALL);
-	assert_int_equal(r.h.since_ms, 2400);
+	assert_int_equal(r.h.since_ms, 2200);
 	/* Idle (nothing outstanding) is not a stall. */
-	feed(&r, 2500, 10, 0, 0, 0, true);
+	feed(&r, 2300, 10, 0, 0, 0, true);
 	assert_int_equal(r.h.why, MPSD_H_OK);
-	assert_int_equal(r.h.since_ms, 2500);
+	assert_int_equal(r.h.since_ms, 2300);
 }
 
 static void test_health_slow_path_is_not_a_stall(void **state)
@@ -76,8 +76,10 @@ static void test_health_slow_path_is_not_a_stall(void **state)
 	feed(&r, 1000, 300, 1000, 50, 0, true);
 	feed(&r, 1100, 300, 0, 50, 0, true);
 	feed(&r, 1400, 300, 0, 50, 0, true);
+	feed(&r, 1550, 300, 0, 50, 0, true);
+	assert_int_equal(r.h.why, MPSD_H_OK); /* silence up to its RTO (300 + 4 x 75 ms) */
 	feed(&r, 1600, 300, 0, 50, 0, true);
-	assert_int_equal(r.h.why, MPSD_H_OK); /* two RTOs' worth of silence allowed */
+	assert_int_equal(r.h.why, MPSD_H_STALL);
 }
 
 static void test_health_backoff_rtt_carrier(void **state)
