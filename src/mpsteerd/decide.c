@@ -79,7 +79,9 @@ static void fold_sample(struct mpsd_health *h, const struct mpsd_sample *s, uint
 	h->d_acked = first ? 0 : delta(s->bytes_acked, prev->bytes_acked);
 	h->d_received = first ? 0 : delta(s->bytes_received, prev->bytes_received);
 	h->d_ms = first ? 0 : (uint32_t)delta(s->at_ms, prev->at_ms);
-	if (first || !s->unacked || h->d_acked)
+	/* The stall clock starts at the first sample that sees data outstanding: a connection
+	 * that sends after a quiet spell has not been stalled since its previous sample. */
+	if (first || !s->unacked || h->d_acked || !prev->unacked)
 		h->progress_ms = now;
 	/* Probes' RTT while they answer; an idle subflow's srtt is as old as its traffic. */
 	if (!probed && (first || h->d_acked || h->d_received || s->srtt_us != prev->srtt_us ||

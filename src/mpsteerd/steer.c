@@ -384,22 +384,19 @@ static void batch_add(struct batch *b, struct mpsd_conn *c)
 	b->c[b->n++] = c;
 }
 
-/* The next connection due: all of them on an idle tick, else the busy ones (sample.c). */
-static struct mpsd_conn *next_due(struct mpsd *d, bool all, struct mpsd_conn *c, size_t *i)
-{
-	if (all)
-		return c ? c->steer.snext : d->conns.steered;
-	return *i < d->sampler.n_cur ? d->sampler.cur[(*i)++] : NULL;
-}
-
-/* Runs every due connection's policy; returns whether any moved data. */
-static bool decide_all(struct mpsd *d, bool all, uint64_t now)
+/*
+ * Runs the policy of every connection due: the busy ones (sample.c), which include each new
+ * one once. An idle connection has nothing new to decide on: a dead link's subflows are
+ * closed or demoted by links.c at once, and its policy looks again when it sends. Returns
+ * whether any moved data.
+ */
+static bool decide_all(struct mpsd *d, uint64_t now)
 {
 	struct batch cross[MPSD_STEER_N] = { 0 };
 	bool any_busy = false;
-	size_t it = 0;
 
-	for (struct mpsd_conn *c = next_due(d, all, NULL, &it); c; c = next_due(d, all, c, &it)) {
+	for (size_t i = 0; i < d->sampler.n_cur; i++) {
+		struct mpsd_conn *c = d->sampler.cur[i];
 		const struct mpsd_steer_ops *ops = d->steer.ops[c->steer.kind];
 
 		if (!c->steer.resolved || c->gone)
@@ -447,7 +444,7 @@ static void tick_cb(struct mpsd *d, void *data)
 	if (all)
 		d->steer.idle_due_ms = now + cfg->idle_ms;
 	sample_tick(d, all, now);
-	busy = decide_all(d, all, now);
+	busy = decide_all(d, now);
 	probe_tick(d, now);
 	sample_prune(d);
 	if (d->conns.n_steered) {

@@ -66,6 +66,13 @@ static void test_health_stall(void **state)
 	feed(&r, 2300, 10, 0, 0, 0, true);
 	assert_int_equal(r.h.why, MPSD_H_OK);
 	assert_int_equal(r.h.since_ms, 2300);
+	/* Sending again after 10 s of quiet: the stall clock starts now, not at the last ack. */
+	feed(&r, 12300, 10, 0, 5, 0, true);
+	assert_int_equal(r.h.why, MPSD_H_OK);
+	feed(&r, 12400, 10, 0, 5, 0, true);
+	assert_int_equal(r.h.why, MPSD_H_OK);
+	feed(&r, 12500, 10, 0, 5, 0, true);
+	assert_int_equal(r.h.why, MPSD_H_STALL);
 }
 
 static void test_health_slow_path_is_not_a_stall(void **state)
