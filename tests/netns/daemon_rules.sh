@@ -57,6 +57,7 @@ local_port = 9000-9001
 policy = handover
 EOF2
 daemon_start "$SRV" "$TMP/server.conf"
+SRV_DPID=$DPID
 daemon_start "$CLI" "$TMP/client.conf"
 nginx_dual "$SRV" 8080
 ncat_sink "$SRV" 9000 "$TMP/recv0"
@@ -120,4 +121,21 @@ mps "$CLI" primary token "$TOKEN" auto >/dev/null
 wait_eq 10 "auto: c1 primary again" false kbackup 1
 check "auto: c2 backup again" true "$(kbackup 2)"
 check "not pinned any more" false "$(dconn "$CLI" "$TOKEN" .steering.pinned)"
+
+log "reload: a bad file is refused, the running rules stay; a good one re-decides"
+cp "$TMP/server.conf" "$TMP/server.good"
+printf '[rule broken]\nlocal_port = 99999\npolicy = handover\n' >>"$TMP/server.conf"
+line=$(grep -n '^local_port = 99999' "$TMP/server.conf" | cut -d: -f1)
+err=$("$MPSTEERD" -n -c "$TMP/server.conf" 2>&1 || true)
+check "mpsteerd -n names file:line and the value" 1 \
+	"$(grep -c "server.conf:$line: bad value '99999' for key 'local_port'" <<<"$err")"
+reply=$(ctl "$SRV" '{"cmd":"reload"}')
+check "reload refused" false "$(jq -r .ok <<<"$reply")"
+check "... naming file:line" 1 "$(jq -r .error <<<"$reply" | grep -c "server.conf:$line:")"
+check "the running rules stay" interactive/web "$(resolved 8080)"
+sed 's/^policy = none$/policy = handover/; /^\[rule web\]/,/^policy/d' "$TMP/server.good" \
+	>"$TMP/server.conf"
+kill -HUP "$SRV_DPID"
+wait_eq 10 "after SIGHUP: no web rule, the new default" handover/- resolved 8080
+check "the other rules still hold" handover/by-name "$(resolved 9000)"
 log "PASS ($CHECKS checks)"

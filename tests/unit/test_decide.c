@@ -362,6 +362,7 @@ static void test_steering_config(void **state)
 		{ "[handover]\ndwell = 3\n", "t.conf:2: unknown key 'dwell' in section [handover]" },
 		{ "[health]\nrto_backoff = 16\n", "t.conf:2: bad value '16' for key 'rto_backoff'" },
 		{ "[interactive]\nmargin = -1\n", "t.conf:2: bad value '-1' for key 'margin'" },
+		{ "[handover]\non_stall = drop\n", "t.conf:2: bad value 'drop' for key 'on_stall'" },
 	};
 	struct mpsd_config c;
 	char err[256];
@@ -385,6 +386,10 @@ static void test_steering_config(void **state)
 	assert_int_equal(c.steer.health.stall_ms, 700);
 	assert_int_equal(c.steer.interactive.hold_ms, 2500);
 	assert_int_equal(c.steer.interactive.probe_ms, 0);
+	assert_true(c.steer.handover.close_stalled); /* the default */
+	assert_int_equal(mpsd_config_load_string("t.conf", "[handover]\non_stall = backup\n", &c,
+						  err, sizeof(err)), 0);
+	assert_false(c.steer.handover.close_stalled);
 	assert_string_equal(mpsd_steer_name(MPSD_STEER_BALANCE), "balance");
 	assert_string_equal(mpsd_reason_name(MPSD_R_RETURN), "return");
 	assert_string_equal(mpsd_health_name(MPSD_H_STALL), "stall");
