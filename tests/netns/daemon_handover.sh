@@ -43,6 +43,9 @@ EOF2
 
 daemon_start "$SRV" "$TMP/server.conf"
 daemon_start "$CLI" "$TMP/client.conf"
+# Every decision as it is made, from the daemon's event stream.
+bg "$CLI" "$MPSTEER" -j monitor decisions >"$TMP/decisions"
+wait_for 10 "the monitor connected" bash -c "ip netns exec $CLI ss -xp | grep -q 'pid=$BG_PID,'"
 ncat_sink "$SRV" 9000 "$TMP/recv"
 ncat_send "$CLI" $SRV4 9000 "$TMP/data"
 SENDER=$SEND_PID
@@ -113,4 +116,9 @@ kill -0 "$SINK_PID" 2>/dev/null || fail "the receiving ncat failed"
 check "bytes and sha256 received" "100000000 $want" "$(size_sha "$TMP/recv")"
 check "one connection all along" 1 "$(dstat "$CLI" conns_established)"
 check "status counts the decisions" 3 "$(dstat "$CLI" steering.policies.handover.decisions)"
+wait_eq 10 "the monitor saw the three decisions" 3 bash -c "wc -l <'$TMP/decisions'"
+if [ "$MODE" = carrier ]; then first_why=gone; else first_why=unhealthy; fi
+check "the monitor: the reasons in order" "initial $first_why return" \
+	"$(jq -r .reason "$TMP/decisions" | paste -sd' ')"
+check "the monitor: the paths" "c1 c2 c1" "$(jq -r .to.dev "$TMP/decisions" | paste -sd' ')"
 log "PASS ($CHECKS checks)"
