@@ -25,21 +25,7 @@ command -v ncat >/dev/null || skip "ncat is not installed"
 daemon_topo 2
 upload_setup 50mbit
 
-cat >"$TMP/client.conf" <<'EOF2'
-[interfaces]
-allow = c*
-[routing]
-source_routing = yes
-[steering]
-policy = handover
-[handover]
-prefer = c1 c2
-dwell_ms = 2000
-EOF2
-cat >"$TMP/server.conf" <<'EOF2'
-[interfaces]
-allow = s*
-EOF2
+steer_confs handover "prefer=c1 c2" dwell_ms=2000
 
 daemon_start "$SRV" "$TMP/server.conf"
 daemon_start "$CLI" "$TMP/client.conf"

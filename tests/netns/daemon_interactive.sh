@@ -30,24 +30,11 @@ for i in 1 2; do
 		latency $latency || skip "tc tbf is not available"
 done
 
-prefer=
-[ "$MODE" = queue ] && prefer="prefer = c1 c2"
-cat >"$TMP/client.conf" <<EOF2
-[interfaces]
-allow = c*
-[routing]
-source_routing = yes
-[steering]
-policy = interactive
-[interactive]
-$prefer
-hold_ms = 1000
-probe_ms = 300
-EOF2
-cat >"$TMP/server.conf" <<'EOF2'
-[interfaces]
-allow = s*
-EOF2
+if [ "$MODE" = queue ]; then
+	steer_confs interactive "prefer=c1 c2" hold_ms=1000 probe_ms=300
+else
+	steer_confs interactive hold_ms=1000 probe_ms=300
+fi
 daemon_start "$SRV" "$TMP/server.conf"
 daemon_start "$CLI" "$TMP/client.conf"
 ncat_sink "$SRV" 9000 "$TMP/recv"

@@ -156,6 +156,20 @@ daemon_start() {
 	wait_for 10 "mpsteerd in $ns answers" mps "$ns" status
 }
 
+# steer_confs POLICY [KEY=VALUE...]: $TMP/client.conf (c* uplinks, source routing, the
+# steering POLICY, each KEY=VALUE as a line of its [POLICY] section) and $TMP/server.conf
+# (s* only, no steering) of the steering tests.
+steer_confs() {
+	local policy=$1 kv
+	shift
+	printf '[interfaces]\nallow = c*\n[routing]\nsource_routing = yes\n[steering]\npolicy = %s\n[%s]\n' \
+		"$policy" "$policy" >"$TMP/client.conf"
+	for kv in "$@"; do
+		printf '%s = %s\n' "${kv%%=*}" "${kv#*=}" >>"$TMP/client.conf"
+	done
+	printf '[interfaces]\nallow = s*\n' >"$TMP/server.conf"
+}
+
 # ctl NS LINE: one raw request line to the daemon of NS; prints the reply line.
 ctl() {
 	ip netns exec "$1" python3 -c '

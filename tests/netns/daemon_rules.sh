@@ -29,20 +29,8 @@ cg_cleanup() { # the cgroup's processes are the test's, gone by now
 trap 'cg_cleanup; _cleanup' EXIT
 daemon_topo 2
 
-cat >"$TMP/client.conf" <<'EOF2'
-[interfaces]
-allow = c*
-[routing]
-source_routing = yes
-[steering]
-policy = handover
-[handover]
-prefer = c1 c2
-dwell_ms = 1000
-EOF2
-cat >"$TMP/server.conf" <<EOF2
-[interfaces]
-allow = s*
+steer_confs handover "prefer=c1 c2" dwell_ms=1000
+cat >>"$TMP/server.conf" <<EOF2
 [steering]
 policy = none
 [rule cg]
@@ -99,7 +87,9 @@ check "owners were looked up" 1 "$(( $(dstat "$SRV" steering.owner_lookups) >= 1
 # One side steers a connection (KERNEL.md: either side's MP_PRIO makes a subflow backup):
 # iperf3's connections have no policy on the server.
 log "pin a client connection to c2, then hand it back"
-TOKEN=$(kconns "$CLI" | jq -r '[.[] | select(.remote | endswith(":5201"))][0].token')
+# (iperf3's data connection, the busy one: steering looks at connections that move data)
+TOKEN=$(kconns "$CLI" | jq -r '[.[] | select(.remote | endswith(":5201"))] |
+	max_by(.bytes_sent).token')
 kbackup() { # the kernel's backup flag of the client's subflow of TOKEN on c$1
 	kconns "$CLI" | jq -r "[.[] | select(.token == $TOKEN) | .subflows[] |
 		select(.state == \"ESTAB\" and (.local | startswith(\"10.1.$1.2:\"))) |
