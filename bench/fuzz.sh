@@ -25,7 +25,7 @@ fi
 ninja -C "$build" >/dev/null
 
 rc=0
-printf '%-14s %7s %12s %9s %7s %9s %8s  %s\n' harness seconds executions exec/s edges \
+printf '%-18s %7s %12s %9s %7s %9s %10s  %s\n' harness seconds executions exec/s edges \
 	features corpus result
 for src in "$top"/tests/fuzz/fuzz_*.c; do
 	name=$(basename "$src" .c)
@@ -48,7 +48,7 @@ for src in "$top"/tests/fuzz/fuzz_*.c; do
 		rc=1
 		res="CRASH: $(ls "$out/$name/crashes" | head -1) (log: $log)"
 	fi
-	printf '%-14s %7s %12s %9s %7s %9s %8s  %s\n' "$name" "$secs" "${execs:-?}" \
+	printf '%-18s %7s %12s %9s %7s %9s %10s  %s\n' "$name" "$secs" "${execs:-?}" \
 		"${speed:-?}" "${edges:-?}" "${ft:-?}" "${corp:-?}" "$res"
 done
 echo "output: $out"
