@@ -10,9 +10,11 @@
  * initial primary (the access network it was made on) at its first tick, so
  * that only one network carries it until the plan says otherwise.
  *
- * The window after one with moves only settles: it holds the moved
- * connections' ramp-up on their new network and the others' on the old one,
- * rates no plan should be made on. Decisions come from the window after it.
+ * The windows after one with moves only settle (MPSD_BAL_SETTLE_WINDOWS): they
+ * hold the moved connections' ramp-up on their new network and the old
+ * network's queue draining, rates no plan should be made on (one window of
+ * 0.5 or 1 s was measured too short: a second heavy connection followed the
+ * first). Decisions come from the window after them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -213,7 +215,7 @@ static void decide(struct mpsd *d, struct mpsd_conn **conns, size_t n, uint64_t 
 
 	measure_nets(d, ms, nets);
 	if (d->balancer.settling) {
-		d->balancer.settling = false;
+		d->balancer.settling--;
 		return;
 	}
 	in = n ? calloc(n, sizeof(*in)) : NULL;
@@ -235,7 +237,7 @@ static void decide(struct mpsd *d, struct mpsd_conn **conns, size_t n, uint64_t 
 			nm);
 	for (size_t i = 0; i < nm; i++)
 		apply(d, conns[mv[i].conn], &mv[i], &sum, now);
-	d->balancer.settling = nm > 0;
+	d->balancer.settling = nm ? MPSD_BAL_SETTLE_WINDOWS : 0;
 out:
 	free(in);
 	free(mv);
@@ -284,7 +286,7 @@ static void balance_tick(struct mpsd *d, struct mpsd_conn **due, size_t n_due, u
 		/* A window starts here (the first one, or after ticks without connections of
 		 * the policy): counters now, rates from the next one. */
 		b->window_ms = now;
-		b->settling = false;
+		b->settling = 0;
 		measure_nets(d, 0, scratch);
 		return;
 	}
@@ -307,5 +309,5 @@ void balancer_config_changed(struct mpsd *d)
 	memset(d->balancer.has_if, 0, sizeof(d->balancer.has_if));
 	memset(d->balancer.util_pm, 0, sizeof(d->balancer.util_pm));
 	d->balancer.window_ms = 0;
-	d->balancer.settling = false;
+	d->balancer.settling = 0;
 }

@@ -862,6 +862,9 @@ struct json_t *ctlsteer_status(struct mpsd *d);                          /* stat
 struct json_t *ctlsteer_decision(struct mpsd *d, const struct mpsd_conn *c); /* monitor event */
 
 /* ---- balancer.c ---- */
+/* Windows after a move that only settle (the moved connections ramp up on their new
+ * network while the old one drains its queue: measured 1-2 s on tbf-shaped paths). */
+#define MPSD_BAL_SETTLE_WINDOWS 2
 /* The balance policy's measuring window (one per daemon). */
 struct mpsd_balancer {
 	uint64_t window_ms;                       /* its start, 0: not started */
@@ -871,7 +874,7 @@ struct mpsd_balancer {
 	unsigned util_pm[MPSD_MAX_ACCESS];        /* last window's utilisation, per mille */
 	unsigned spread_pm;                       /* ... their spread */
 	enum mpsd_bal_verdict verdict;            /* of the last decision */
-	bool settling;                            /* the current window follows moves */
+	unsigned settling;                        /* windows left to settle after moves */
 	uint64_t rounds, moves;
 };
 /* The balance policy's steering ops (cross-connection: `tick`), registered by main.c. */

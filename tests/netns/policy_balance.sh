@@ -22,7 +22,8 @@
 #   - the daemon recorded balance decisions (mpsteer -j conns: reason "balance" with the
 #     measured rate and utilisations), and mpsteer status counts them;
 #   - no ping-pong: over HOLD more plans of the daemon (counted, not timed), no connection
-#     is moved a second time (there and back);
+#     is moved a second time (there and back): the dwell (30 s, the default) outlasts the
+#     test, so a second move of one connection would break the dwell guarantee;
 #   - idle clients were not moved: no balance decision on their connections, and their b0
 #     (AP-B) interface received next to nothing (below IDLE_BYTES);
 #   - a heavy client was moved: its b0 received megabytes;
@@ -40,7 +41,7 @@ BG=10M        # background load on AP-A
 BAND=0.20     # utilisations within 20 points of each other (the daemon's band is 15)
 IDLE_BYTES=20000
 HOLD=6        # plans made once balanced: none may move a connection
-SECS=20       # iperf3 duration: balancing must happen well within it
+SECS=25       # iperf3 duration: balancing must happen well within it
 N=8
 
 bal_topo $N $CAP $CAP
@@ -55,8 +56,8 @@ conf() {
 		policy = $1
 		[balance]
 		band = 15
-		interval_ms = 500
-		dwell_ms = 3000
+		interval_ms = 1000
+		dwell_ms = 30000
 		EOF
 	)"
 	ip netns exec "$SRV" "$MPSTEERD" -n -c "$TMP/server.conf" >/dev/null ||
