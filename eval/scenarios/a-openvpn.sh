@@ -74,6 +74,11 @@ arrived_ge() {
 	local rx=$(($(ifbytes "$CLI" c1 rx) + $(ifbytes "$CLI" c2 rx)))
 	[ $((rx - $(cat "$TMP/rx0"))) -ge "$1" ]
 }
+# uploaded_ge BYTES: the upload receiver behind the VPN has BYTES (of every arm so far)
+uploaded_ge() {
+	[ "$(stat -c %s "$TMP/upload.got")" -ge "$1" ]
+}
+UP_WANT=0
 
 # arm NAME: one download + upload through a fresh tunnel, the primary switched mid-way.
 arm() {
@@ -129,6 +134,9 @@ arm() {
 	esac
 	wait "$curl_pid" || fail "the download failed ($name)"
 	wait "$ncat_pid" || fail "the upload failed ($name)"
+	# ncat is done once the tunnel took its bytes: they arrive before the tunnel goes down.
+	UP_WANT=$((UP_WANT + SIZE * 1000000))
+	wait_for 30 "the upload behind the VPN ($name)" uploaded_ge $UP_WANT
 	eval_series_stop "$name"
 	a1=$(by_bytes c1) b1=$(by_bytes c2)
 	kill -TERM "$by_pid"
