@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../../src/mpsteerd/mpsteerd.h"
+#include "confcases.h"
 
 #define M(x) ((uint64_t)((x) * 1000000.0))
 #define NOW 1000000 /* ms */
@@ -321,9 +322,7 @@ static void test_access_of(void **state)
 /* [access NAME] and [balance]: values, and errors that name file:line. */
 static void test_config(void **state)
 {
-	static const struct {
-		const char *text, *err;
-	} bad[] = {
+	static const struct conf_case bad[] = {
 		{ "[daemon]\n\n[access A]\nclients = 10.1.0.0/16\n",
 		  "t.conf:3: [access A] has no capacity" },
 		{ "[access A]\ncapacity = 10M\n[access B]\n# nothing\ncapacity = 1G\n",
@@ -353,14 +352,7 @@ static void test_config(void **state)
 	struct mpsd_config c;
 	char err[256];
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		mpsd_config_defaults(&c);
-		err[0] = '\0';
-		assert_int_equal(mpsd_config_load_string("t.conf", bad[i].text, &c, err,
-							 sizeof(err)), -EINVAL);
-		if (strncmp(err, bad[i].err, strlen(bad[i].err)))
-			fail_msg("case %zu: got '%s', want '%s'", i, err, bad[i].err);
-	}
+	expect_conf_errors(bad, sizeof(bad) / sizeof(bad[0]));
 	mpsd_config_defaults(&c);
 	assert_int_equal(c.balance.band_pct, MPSD_BAL_BAND_PCT);
 	assert_int_equal(mpsd_config_load_string("t.conf",

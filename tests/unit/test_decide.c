@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../../src/mpsteerd/mpsteerd.h"
+#include "confcases.h"
 
 static struct mpsd_config cfg;
 
@@ -346,9 +347,7 @@ static void test_rules(void **state)
 
 static void test_steering_config(void **state)
 {
-	static const struct {
-		const char *text, *err;
-	} bad[] = {
+	static const struct conf_case bad[] = {
 		{ "[steering]\npolicy = fastest\n", "t.conf:2: bad value 'fastest' for key 'policy'" },
 		{ "[rule a]\nlocal_port = 443\n", "t.conf:1: [rule a] has no policy" },
 		{ "[rule a]\npolicy = handover\n[rule b]\nlocal_port = 9-3\n",
@@ -367,14 +366,7 @@ static void test_steering_config(void **state)
 	struct mpsd_config c;
 	char err[256];
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		mpsd_config_defaults(&c);
-		err[0] = '\0';
-		assert_int_equal(mpsd_config_load_string("t.conf", bad[i].text, &c, err,
-							 sizeof(err)), -EINVAL);
-		if (strncmp(err, bad[i].err, strlen(bad[i].err)))
-			fail_msg("case %zu: '%s' does not start with '%s'", i, err, bad[i].err);
-	}
+	expect_conf_errors(bad, sizeof(bad) / sizeof(bad[0]));
 	mpsd_config_defaults(&c);
 	assert_int_equal(mpsd_config_load_string("t.conf", "[steering]\npolicy = interactive\n"
 						  "sample_busy_ms = 50\nsample_idle_ms = 5000\n"
